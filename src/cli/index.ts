@@ -1,0 +1,24 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODES, SnnError } from '../errors.ts';
+import { COMMANDS } from './commands.ts';
+
+const program = new Command('snn-export')
+  .description('Train C-LIF spiking neural networks and deploy them to ONNX, NIR and neuromorphic chips.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+for (const register of COMMANDS) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_CODES.usage);
+  }
+  if (err instanceof SnnError) {
+    process.stderr.write(`snn-export: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  throw err;
+}

@@ -1,0 +1,182 @@
+import { SnnError } from '../errors.ts';
+import type { ClifLayer, Conv2dLayer, DenseLayer, Layer, NetworkSpec, ReadoutLayer } from './types.ts';
+import { SPEC_VERSION } from './types.ts';
+
+/** A layer with its resolved name and its output shape (per sample, per step). */
+export interface ResolvedLayer<L extends Layer = Layer> {
+  layer: L;
+  name: string;
+  index: number;
+  inShape: number[];
+  outShape: number[];
+}
+
+/**
+ * A block is what the compiler lowers as one unit: an optional flatten, one weighted layer
+ * (dense or conv2d), pooling/flatten on the synaptic input, then one neuron layer.
+ */
+export interface Block {
+  weighted: ResolvedLayer<DenseLayer | Conv2dLayer>;
+  /** Pooling and flatten applied to the weighted layer's output, in order. */
+  post: ResolvedLayer[];
+  /** Flatten layers applied to the block input before the weighted layer. */
+  pre: ResolvedLayer[];
+  neuron: ResolvedLayer<ClifLayer | ReadoutLayer>;
+  /** Shape of the block's input (spikes or the encoded image) per sample. */
+  inShape: number[];
+  /** Shape of the block's neuron state and output per sample. */
+  outShape: number[];
+}
+
+export interface ResolvedSpec {
+  spec: NetworkSpec;
+  layers: ResolvedLayer[];
+  blocks: Block[];
+  classes: number;
+}
+
+const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function fail(where: string, what: string): never {
+  throw new SnnError('invalidSpec', `${where}: ${what}`);
+}
+
+function positiveInt(v: unknown, where: string, field: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(where, `'${field}' must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function unitInterval(v: unknown, where: string, field: string): number {
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(where, `'${field}' must be a number in [0, 1], got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The output shape of one layer, or a message naming the layer when it does not fit its input. */
+function outputShape(layer: Layer, inShape: number[], where: string): number[] {
+  switch (layer.kind) {
+    case 'dense':
+      positiveInt(layer.units, where, 'units');
+      if (inShape.length !== 1) fail(where, `dense needs a flat input, got shape [${inShape}]; add a flatten layer before it`);
+      return [layer.units];
+    case 'conv2d': {
+      positiveInt(layer.channels, where, 'channels');
+      const k = positiveInt(layer.kernel, where, 'kernel');
+      const s = positiveInt(layer.stride ?? 1, where, 'stride');
+      const p = layer.padding ?? 0;
+      if (!Number.isInteger(p) || p < 0) fail(where, `'padding' must be a non-negative integer, got ${p}`);
+      if (inShape.length !== 3) fail(where, `conv2d needs a [C, H, W] input, got shape [${inShape}]`);
+      const [, h, w] = inShape;
+      if (k > h + 2 * p || k > w + 2 * p) fail(where, `kernel ${k}×${k} is larger than its ${h}×${w} input map (padding ${p})`);
+      return [layer.channels, Math.floor((h + 2 * p - k) / s) + 1, Math.floor((w + 2 * p - k) / s) + 1];
+    }
+    case 'avgpool':
+    case 'maxpool': {
+      const k = positiveInt(layer.size, where, 'size');
+      if (inShape.length !== 3) fail(where, `${layer.kind} needs a [C, H, W] input, got shape [${inShape}]`);
+      const [c, h, w] = inShape;
+      if (k > h || k > w) fail(where, `pooling window ${k}×${k} is larger than its ${h}×${w} input map`);
+      return [c, Math.floor(h / k), Math.floor(w / k)];
+    }
+    case 'flatten':
+      return [size(inShape)];
+    case 'clif':
+      unitInterval(layer.alpha, where, 'alpha');
+      unitInterval(layer.beta, where, 'beta');
+      if (layer.theta !== undefined && !(typeof layer.theta === 'number' && layer.theta > 0)) fail(where, `'theta' must be a positive number, got ${JSON.stringify(layer.theta)}`);
+      if (layer.reset !== undefined && layer.reset !== 'subtract' && layer.reset !== 'zero') fail(where, `'reset' must be 'subtract' or 'zero', got ${JSON.stringify(layer.reset)}`);
+      return inShape;
+    case 'readout':
+      unitInterval(layer.alpha, where, 'alpha');
+      unitInterval(layer.beta, where, 'beta');
+      if (inShape.length !== 1) fail(where, `the readout needs a flat input, got shape [${inShape}]`);
+      return inShape;
+    default:
+      fail(where, `unknown layer kind ${JSON.stringify((layer as { kind: unknown }).kind)}; known: dense, conv2d, avgpool, maxpool, flatten, clif, readout`);
+  }
+}
+
+/** Default layer names: kind plus a 1-based count per kind (`dense1`, `clif2`), deterministic. */
+function resolveNames(layers: Layer[]): string[] {
+  const counts = new Map<string, number>();
+  const seen = new Set<string>();
+  return layers.map((layer, i) => {
+    const n = (counts.get(layer.kind) ?? 0) + 1;
+    counts.set(layer.kind, n);
+    const name = layer.name ?? `${layer.kind}${n}`;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`layer ${i + 1}`, `name ${JSON.stringify(name)} must be an identifier (letters, digits, _)`);
+    if (seen.has(name)) fail(`layer ${i + 1} (${layer.kind} '${name}')`, 'duplicate layer name');
+    seen.add(name);
+    return name;
+  });
+}
+
+/**
+ * Checks a spec and works out every layer's shape and the compiler's blocks. Throws an
+ * `invalidSpec` SnnError naming the layer (1-based index, kind and name) that does not fit.
+ */
+export function validateSpec(spec: NetworkSpec): ResolvedSpec {
+  if (typeof spec !== 'object' || spec === null) fail('spec', 'must be a JSON object');
+  if (spec.version !== SPEC_VERSION) fail('spec', `version ${JSON.stringify(spec.version)} is not supported (expected ${SPEC_VERSION})`);
+  if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0) fail('spec.inputShape', 'must be a non-empty array of positive integers');
+  spec.inputShape.forEach((d, i) => positiveInt(d, 'spec.inputShape', `[${i}]`));
+  positiveInt(spec.timeSteps, 'spec', 'timeSteps');
+  const enc = spec.encoder;
+  if (!enc || !['direct', 'rate', 'events'].includes(enc.kind)) fail('spec.encoder', `kind must be 'direct', 'rate' or 'events', got ${JSON.stringify(enc?.kind)}`);
+  if (enc.kind === 'rate' && !Number.isInteger(enc.seed)) fail('spec.encoder', `rate encoder needs an integer 'seed'`);
+  if (enc.kind === 'events' && (spec.inputShape.length !== 3 || spec.inputShape[0] !== 2)) fail('spec.inputShape', `event input must be [2, H, W] (ON/OFF), got [${spec.inputShape}]`);
+  if (!Array.isArray(spec.layers) || spec.layers.length === 0) fail('spec.layers', 'must be a non-empty array');
+
+  const names = resolveNames(spec.layers);
+  const layers: ResolvedLayer[] = [];
+  let shape = spec.inputShape;
+  spec.layers.forEach((layer, index) => {
+    const where = `layer ${index + 1} (${layer.kind} '${names[index]}')`;
+    const outShape = outputShape(layer, shape, where);
+    layers.push({ layer, name: names[index], index, inShape: shape, outShape });
+    shape = outShape;
+  });
+
+  const blocks = groupBlocks(layers);
+  const last = blocks[blocks.length - 1].neuron;
+  if (last.layer.kind !== 'readout') fail(describe(last), 'the last layer must be a readout');
+  const classes = last.outShape[0];
+  if (spec.classNames !== undefined && (!Array.isArray(spec.classNames) || spec.classNames.length !== classes)) {
+    fail('spec.classNames', `must list ${classes} names (the readout size), got ${spec.classNames?.length}`);
+  }
+  return { spec, layers, blocks, classes };
+}
+
+export function describe(r: ResolvedLayer): string {
+  return `layer ${r.index + 1} (${r.layer.kind} '${r.name}')`;
+}
+
+function groupBlocks(layers: ResolvedLayer[]): Block[] {
+  const blocks: Block[] = [];
+  let pre: ResolvedLayer[] = [];
+  let weighted: ResolvedLayer<DenseLayer | Conv2dLayer> | undefined;
+  let post: ResolvedLayer[] = [];
+  let blockIn: number[] | undefined;
+  for (const r of layers) {
+    const k = r.layer.kind;
+    if (blocks.length > 0 && blocks[blocks.length - 1].neuron.layer.kind === 'readout') fail(describe(r), 'nothing may follow the readout layer');
+    if (k === 'dense' || k === 'conv2d') {
+      if (weighted) fail(describe(r), `two weighted layers without a neuron layer between them (after ${describe(weighted)})`);
+      weighted = r as ResolvedLayer<DenseLayer | Conv2dLayer>;
+      blockIn ??= r.inShape;
+    } else if (k === 'flatten') {
+      if (weighted) post.push(r); else { pre.push(r); blockIn ??= r.inShape; }
+    } else if (k === 'avgpool' || k === 'maxpool') {
+      if (!weighted) fail(describe(r), 'pooling acts on the synaptic input: put it after a dense or conv2d layer and before the neuron layer');
+      post.push(r);
+    } else {
+      if (!weighted) fail(describe(r), 'a neuron layer needs a dense or conv2d layer before it');
+      blocks.push({ weighted, post, pre, neuron: r as ResolvedLayer<ClifLayer | ReadoutLayer>, inShape: blockIn!, outShape: r.outShape });
+      weighted = undefined; pre = []; post = []; blockIn = undefined;
+    }
+  }
+  if (weighted || pre.length || post.length) fail(describe(layers[layers.length - 1]), 'the network must end with a readout layer');
+  return blocks;
+}
+
+/** Number of elements of a shape. */
+export { size as shapeSize };
