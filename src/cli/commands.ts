@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { registerExport } from './export.ts';
 
 /**
  * Every CLI command, one file each. A new command is one file in src/cli/ plus one line here.
  * This is the only place in src/ that wires in exporters/ and runtimes/ (through the command files).
  */
 export const COMMANDS: ((program: Command) => void)[] = [
+  registerExport,
 ];
