@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { registerExport } from './export.ts';
+import { registerDemo, registerTrain } from './train.ts';
 
 /**
  * Every CLI command, one file each. A new command is one file in src/cli/ plus one line here.
  * This is the only place in src/ that wires in exporters/ and runtimes/ (through the command files).
  */
 export const COMMANDS: ((program: Command) => void)[] = [
+  registerDemo,
+  registerTrain,
   registerExport,
 ];

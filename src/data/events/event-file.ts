@@ -1,0 +1,75 @@
+import { extname } from 'node:path';
+import { SnnError, malformed } from '../../errors.ts';
+import { readAedatHeader, refuseUnsupportedVersion } from './aedat-header.ts';
+import { openAedat2, streamAedat2 } from './aedat2.ts';
+import { openAedat3, streamAedat3 } from './aedat3.ts';
+import { withFile } from './chunked-file.ts';
+import type { ChunkedFile } from './chunked-file.ts';
+import { EventBuffer } from './event-stream.ts';
+import type { ChunkSink, EventFileInfo, EventStream, StreamOptions, StreamSummary } from './event-stream.ts';
+import { openNmnist, streamNmnist } from './nmnist-bin.ts';
+
+/** Extensions of N-MNIST files, which have no header to recognise them by. */
+const NMNIST_EXTENSIONS = new Set(['.bin', '.bs2']);
+
+/** Options for reading any event file. */
+export interface ReadEventsOptions extends StreamOptions {
+  /** Refuse files whose sensor is not this one (`DVS128` for MNIST-DVS and DVS128 Gesture). */
+  expectSensor?: string;
+}
+
+type Kind = 'aedat2' | 'aedat3' | 'nmnist';
+
+/** Recognises the format: AEDAT by its `#` header, N-MNIST by its `.bin`/`.bs2` extension. */
+function detect(file: ChunkedFile): Kind {
+  const where = file.path;
+  const first = file.readAt(0, 1);
+  if (first.length === 1 && first[0] === 0x23) {
+    const { version } = readAedatHeader(file);
+    if (version === '1.0' || version === '2.0') return 'aedat2';
+    if (version === '3.1') return 'aedat3';
+    refuseUnsupportedVersion(where, version);
+  }
+  if (NMNIST_EXTENSIONS.has(extname(where).toLowerCase())) return 'nmnist';
+  if (file.size === 0) throw malformed(`${where}: offset 0`, `empty file (an AEDAT file starts with a '#!AER-DAT' line; N-MNIST files end in .bin)`);
+  throw malformed(`${where}: offset 0`, `not an event file snn-export reads: no AEDAT header ('#!AER-DAT…' line) and not an N-MNIST .bin/.bs2 file (byte 0 is 0x${first[0].toString(16).padStart(2, '0')})`);
+}
+
+function openKind(file: ChunkedFile, kind: Kind): EventFileInfo {
+  if (kind === 'aedat2') {
+    const { recordBytes: _r, ...info } = openAedat2(file);
+    return info;
+  }
+  return kind === 'aedat3' ? openAedat3(file) : openNmnist(file);
+}
+
+function checkSensor(info: EventFileInfo, expect: string | undefined): void {
+  if (!expect || info.sensor === expect) return;
+  throw new SnnError('incompatibleVersion', `${info.path}: recorded with sensor '${info.sensor}' (${info.width}×${info.height}), expected ${expect}; its addresses would be misread`);
+}
+
+/** The header facts of an event file, without decoding its events. */
+export function probeEventFile(path: string): EventFileInfo {
+  return withFile(path, (file) => openKind(file, detect(file)));
+}
+
+/**
+ * Streams any supported event file in bounded memory. AEDAT 3.0 and 4.0 are refused with a
+ * message saying what to do.
+ */
+export function streamEventFile(path: string, sink: ChunkSink, options: ReadEventsOptions = {}): StreamSummary {
+  return withFile(path, (file) => {
+    const kind = detect(file);
+    checkSensor(openKind(file, kind), options.expectSensor);
+    if (kind === 'aedat2') return streamAedat2(file, sink, options);
+    if (kind === 'aedat3') return streamAedat3(file, sink, options);
+    return streamNmnist(file, sink, options);
+  });
+}
+
+/** Reads a whole event file into memory. */
+export function readEventFile(path: string, options: ReadEventsOptions = {}): EventStream {
+  const buffer = new EventBuffer(1 << 14);
+  const summary = streamEventFile(path, (chunk) => { buffer.append(chunk); }, options);
+  return buffer.toStream(summary.info, summary.skipped);
+}

@@ -1,0 +1,22 @@
+import type { TrainSettings } from './trainer.ts';
+
+/**
+ * The project's default training settings, chosen by measured 1-epoch MNIST `fc` accuracy
+ * (README, "How the defaults were chosen").
+ */
+export const DEFAULT_SETTINGS: TrainSettings = {
+  epochs: 1,
+  batchSize: 64,
+  lr: 2e-3,
+  lrSchedule: 'cosine',
+  seed: 1,
+  gradient: 'trace',
+  loss: 'mean',
+  surrogate: 'fast-sigmoid',
+  surrogateWidth: 0.1,
+  maxChunk: 25,
+  initGain: 1,
+};
+
+/** Default neuron constants and run length of the built-in architectures. */
+export const DEFAULT_NEURON = { alpha: 0.3, beta: 0.5, theta: 1, timeSteps: 8 };

@@ -1,0 +1,135 @@
+/**
+ * The training loop: seeded data order, the compiled training step (src/train/engine.ts), an
+ * evaluation on the test set after each epoch, atomic checkpoints (each epoch and every few
+ * minutes) and exact resumption: a resumed run gives the same weights as an uninterrupted one.
+ */
+import type { NetworkSpec } from '../spec/types.ts';
+import { validateSpec } from '../spec/validate.ts';
+import { initParams, checkParams } from '../spec/params.ts';
+import type { Checkpoint, EpochRecord } from '../checkpoint/checkpoint.ts';
+import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import type { Dataset, DatasetSplits } from '../data/dataset.ts';
+import { encodeBatch } from '../data/encode.ts';
+import type { SurrogateKind } from '../neuron/surrogate.ts';
+import type { GradientMode } from '../compile/backward.ts';
+import type { LossKind } from '../compile/loss.ts';
+import { Random, deriveSeed } from '../util/random.ts';
+import { TrainingEngine, countCorrect } from './engine.ts';
+import { Progress } from './progress.ts';
+import type { LrSchedule } from './schedule.ts';
+import { scheduledLr } from './schedule.ts';
+
+/** Training settings, stored in the checkpoint as given. */
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrSchedule: LrSchedule;
+  seed: number;
+  gradient: GradientMode;
+  loss: LossKind;
+  surrogate: SurrogateKind;
+  surrogateWidth: number;
+  /** Longest run of steps per graph; longer T is processed in chunks (memory independent of T). */
+  maxChunk: number;
+  /** Scale of the uniform ±1/√fan-in initialisation. */
+  initGain: number;
+}
+
+export interface TrainRun {
+  spec: NetworkSpec;
+  settings: TrainSettings;
+  data: DatasetSplits;
+  /** Checkpoint path, written atomically after every epoch. */
+  out: string;
+  /** A checkpoint to continue from (its settings and spec win). */
+  resume?: Checkpoint;
+  /** Minutes between mid-epoch checkpoints (0: only at the end of each epoch). */
+  checkpointMinutes?: number;
+  /** Called after each epoch (the CLI prints JSON lines from it). */
+  onEpoch?: (record: EpochRecord) => void;
+  progress?: boolean;
+  /** Stop after this many batches in total (tests use it to simulate an interruption). */
+  stopAfterBatches?: number;
+}
+
+export interface TrainResult {
+  checkpoint: Checkpoint;
+  testAccuracy?: number;
+}
+
+/** Accuracy of the current parameters on a data set (time-averaged readout, argmax). */
+export async function evaluate(engine: TrainingEngine, spec: NetworkSpec, ds: Dataset, batchSize = 500): Promise<number> {
+  let correct = 0;
+  for (let start = 0; start < ds.count; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, ds.count - start) }, (_, i) => start + i);
+    const batch = encodeBatch(spec, ds, idx);
+    const { logits } = await engine.forward(batch);
+    correct += countCorrect(logits, batch.labels, ds.classes);
+  }
+  return correct / ds.count;
+}
+
+export async function train(run: TrainRun): Promise<TrainResult> {
+  const spec = run.resume?.spec ?? run.spec;
+  const settings = run.settings;
+  const resolved = validateSpec(spec);
+  const { train: trainSet, test: testSet } = run.data;
+  const params = run.resume ? run.resume.params : initParams(resolved, settings.seed, settings.initGain);
+  checkParams(resolved, params, run.resume ? run.out : 'initialisation');
+  const engine = new TrainingEngine(resolved, params, run.resume?.optimizer, {
+    mode: settings.gradient, loss: settings.loss, surrogate: { kind: settings.surrogate, width: settings.surrogateWidth }, maxChunk: settings.maxChunk,
+  });
+  const history: EpochRecord[] = [...(run.resume?.history ?? [])];
+  const B = settings.batchSize;
+  const batchesPerEpoch = Math.floor(trainSet.count / B);
+  const totalSteps = settings.epochs * batchesPerEpoch;
+  let epoch = run.resume?.progress?.epoch ?? 0;
+  let startBatch = run.resume?.progress?.batch ?? 0;
+  const checkpointOf = (progress: { epoch: number; batch: number }): Checkpoint => ({
+    spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { train: trainSet.describe(), test: testSet.describe() }, history, progress,
+  });
+  let lastSave = Date.now();
+  let batchesRun = 0;
+  let testAccuracy: number | undefined;
+  try {
+    for (; epoch < settings.epochs; epoch++, startBatch = 0) {
+      const order = new Random(deriveSeed(settings.seed, epoch)).permutation(trainSet.count);
+      const progress = new Progress(`epoch ${epoch + 1}/${settings.epochs}`, batchesPerEpoch, run.progress ?? true);
+      let seen = 0, correct = 0, lossSum = 0;
+      const t0 = performance.now();
+      for (let b = startBatch; b < batchesPerEpoch; b++) {
+        if (run.stopAfterBatches !== undefined && batchesRun >= run.stopAfterBatches) {
+          saveCheckpoint(run.out, checkpointOf({ epoch, batch: b }));
+          return { checkpoint: checkpointOf({ epoch, batch: b }) };
+        }
+        const batch = encodeBatch(spec, trainSet, order.subarray(b * B, (b + 1) * B), 1 + epoch);
+        const lr = scheduledLr(settings.lrSchedule, settings.lr, engine.optimizer.step, totalSteps);
+        const result = await engine.trainBatch(batch, () => lr);
+        batchesRun++;
+        seen += B; correct += result.correct; lossSum += result.loss * B;
+        const seconds = (performance.now() - t0) / 1000;
+        progress.update(b + 1, { samplesPerSecond: seen / seconds, loss: lossSum / seen, accuracy: correct / seen });
+        if (run.checkpointMinutes && Date.now() - lastSave > run.checkpointMinutes * 60_000 && b + 1 < batchesPerEpoch) {
+          saveCheckpoint(run.out, checkpointOf({ epoch, batch: b + 1 }));
+          lastSave = Date.now();
+        }
+      }
+      progress.end();
+      const seconds = (performance.now() - t0) / 1000;
+      testAccuracy = await evaluate(engine, spec, testSet);
+      const record: EpochRecord = {
+        epoch: epoch + 1, trainLoss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), testAccuracy,
+        seconds, samplesPerSecond: seen / seconds,
+      };
+      if (startBatch > 0) record.resumedAtBatch = startBatch;
+      history.push(record);
+      saveCheckpoint(run.out, checkpointOf({ epoch: epoch + 1, batch: 0 }));
+      lastSave = Date.now();
+      run.onEpoch?.(record);
+    }
+  } finally {
+    await engine.dispose();
+  }
+  return { checkpoint: checkpointOf({ epoch, batch: 0 }), testAccuracy };
+}
