@@ -1,0 +1,189 @@
+/**
+ * What reaches a chip: spike events per time step. For `direct` input the first block (the
+ * encoder) runs here, on the host, in float with `clifStep` (DESIGN §3), and its output spikes are
+ * the events; `rate` input is Bernoulli spikes of the pixels; `events` input is the sensor's ON/OFF
+ * counts per time bin, a count above 1 travelling as the event's integer payload.
+ */
+import { clifParams, clifStep, zeroState } from '../neuron/clif.ts';
+import type { Block } from '../spec/validate.ts';
+import { shapeSize } from '../spec/validate.ts';
+import { Random, deriveSeed } from '../util/random.ts';
+import type { Tensor } from '../util/tensor.ts';
+
+/**
+ * Events of one sample grouped by time step (CSR): the events of step t are
+ * `addresses[offsets[t] … offsets[t+1])`, ascending. `payloads` is null when every payload is 1.
+ */
+export interface StepEvents {
+  timeSteps: number;
+  offsets: Uint32Array;
+  addresses: Uint32Array;
+  payloads: Int32Array | null;
+}
+
+/** Builds `StepEvents` from per-step lists; drops payloads that are all 1. */
+export function stepEventsFrom(perStep: { address: number; payload: number }[][]): StepEvents {
+  const total = perStep.reduce((n, s) => n + s.length, 0);
+  const offsets = new Uint32Array(perStep.length + 1);
+  const addresses = new Uint32Array(total);
+  const payloads = new Int32Array(total);
+  let k = 0, allOnes = true;
+  perStep.forEach((events, t) => {
+    offsets[t] = k;
+    for (const e of [...events].sort((a, b) => a.address - b.address)) {
+      addresses[k] = e.address; payloads[k] = e.payload;
+      if (e.payload !== 1) allOnes = false;
+      k++;
+    }
+  });
+  offsets[perStep.length] = k;
+  return { timeSteps: perStep.length, offsets, addresses, payloads: allOnes ? null : payloads };
+}
+
+/** Events from spikes laid out `[T, N]` (values 0/1, or counts), at `data[offset + t·stride + i]`. */
+export function eventsFromDense(data: ArrayLike<number>, timeSteps: number, n: number, offset: number, stride: number): StepEvents {
+  const perStep: { address: number; payload: number }[][] = [];
+  for (let t = 0; t < timeSteps; t++) {
+    const events: { address: number; payload: number }[] = [];
+    const base = offset + t * stride;
+    for (let i = 0; i < n; i++) {
+      const v = data[base + i];
+      if (v !== 0) events.push({ address: i, payload: Math.round(v) });
+    }
+    perStep.push(events);
+  }
+  return stepEventsFrom(perStep);
+}
+
+/**
+ * Rate encoding of one image: at every step each value x in [0, 1] spikes with probability x,
+ * from a generator seeded by (seed, sample index), so that a sample's spikes do not depend on
+ * which other samples are encoded with it.
+ */
+export function rateEvents(image: Float32Array, timeSteps: number, seed: number, sampleIndex: number): StepEvents {
+  const rng = new Random(deriveSeed(seed, sampleIndex));
+  const perStep: { address: number; payload: number }[][] = [];
+  for (let t = 0; t < timeSteps; t++) {
+    const events: { address: number; payload: number }[] = [];
+    for (let i = 0; i < image.length; i++) if (rng.next() < image[i]) events.push({ address: i, payload: 1 });
+    perStep.push(events);
+  }
+  return stepEventsFrom(perStep);
+}
+
+/** Float synaptic input z of a block: weighted layer, bias, pooling (flatten is a no-op on row-major data). */
+export class FloatSynapticInput {
+  private readonly weightsT: Float32Array;
+  private readonly bias: Float32Array | undefined;
+  readonly mapSize: number;
+  readonly outSize: number;
+
+  constructor(private readonly block: Block, params: Map<string, Tensor>) {
+    const w = block.weighted;
+    const W = params.get(`${w.name}.weight`)!;
+    this.bias = params.get(`${w.name}.bias`)?.data;
+    const out = W.shape[0];
+    const fan = W.data.length / out;
+    // Input-major weights let the loops skip the zero inputs (most MNIST pixels).
+    this.weightsT = new Float32Array(W.data.length);
+    for (let o = 0; o < out; o++) for (let i = 0; i < fan; i++) this.weightsT[i * out + o] = W.data[o * fan + i];
+    this.mapSize = shapeSize(w.outShape);
+    this.outSize = shapeSize(block.outShape);
+  }
+
+  /** z for input `x` (length = block input size); float64 sums rounded to float32 once. */
+  compute(x: Float32Array): Float32Array {
+    const w = this.block.weighted;
+    const map = new Float64Array(this.mapSize);
+    if (w.layer.kind === 'dense') {
+      const out = w.layer.units;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        if (v === 0) continue;
+        const base = i * out;
+        for (let o = 0; o < out; o++) map[o] += this.weightsT[base + o] * v;
+      }
+      if (this.bias) for (let o = 0; o < out; o++) map[o] += this.bias[o];
+    } else {
+      const { kernel: k, channels: cout } = w.layer;
+      const s = w.layer.stride ?? 1, p = w.layer.padding ?? 0;
+      const [cin, h, wd] = w.inShape;
+      const [, oh, ow] = w.outShape;
+      for (let c = 0; c < cin; c++) for (let y = 0; y < h; y++) for (let xx = 0; xx < wd; xx++) {
+        const v = x[(c * h + y) * wd + xx];
+        if (v === 0) continue;
+        for (let ky = 0; ky < k; ky++) {
+          const ny = y + p - ky;
+          if (ny < 0 || ny % s !== 0 || ny / s >= oh) continue;
+          const oy = ny / s;
+          for (let kx = 0; kx < k; kx++) {
+            const nx = xx + p - kx;
+            if (nx < 0 || nx % s !== 0 || nx / s >= ow) continue;
+            const ox = nx / s;
+            const wBase = ((c * k + ky) * k + kx) * cout;
+            for (let o = 0; o < cout; o++) map[(o * oh + oy) * ow + ox] += this.weightsT[wBase + o] * v;
+          }
+        }
+      }
+      if (this.bias) for (let o = 0; o < cout; o++) for (let i = 0; i < oh * ow; i++) map[o * oh * ow + i] += this.bias[o];
+    }
+    let cur: Float64Array = map;
+    let shape = w.outShape;
+    for (const r of this.block.post) {
+      if (r.layer.kind !== 'maxpool' && r.layer.kind !== 'avgpool') continue;
+      const size = r.layer.size;
+      const [c, h, wd] = shape;
+      const ph = Math.floor(h / size), pw = Math.floor(wd / size);
+      const next = new Float64Array(c * ph * pw);
+      for (let ch = 0; ch < c; ch++) for (let y = 0; y < ph; y++) for (let xx = 0; xx < pw; xx++) {
+        let acc = r.layer.kind === 'maxpool' ? -Infinity : 0;
+        for (let dy = 0; dy < size; dy++) for (let dx = 0; dx < size; dx++) {
+          const v = cur[(ch * h + y * size + dy) * wd + xx * size + dx];
+          acc = r.layer.kind === 'maxpool' ? Math.max(acc, v) : acc + v;
+        }
+        next[(ch * ph + y) * pw + xx] = r.layer.kind === 'maxpool' ? acc : acc / (size * size);
+      }
+      cur = next; shape = [c, ph, pw];
+    }
+    return Float32Array.from(cur);
+  }
+}
+
+/**
+ * The host half of a `direct`-encoded network: its first block in float, DESIGN §3 order of
+ * operations via `clifStep`. Its output spikes are the chip's input events.
+ */
+export class HostEncoder {
+  private readonly input: FloatSynapticInput;
+
+  constructor(private readonly block: Block, params: Map<string, Tensor>, private readonly timeSteps: number) {
+    this.input = new FloatSynapticInput(block, params);
+  }
+
+  /** Name of the host neuron layer. */
+  get name(): string { return this.block.neuron.name; }
+  /** Neurons of the host layer (= the chip's input channels). */
+  get size(): number { return this.input.outSize; }
+
+  /** Runs the encoder on one image; `spikeCounts` (length `size`), if given, receives its spike counts. */
+  encode(image: Float32Array, spikeCounts?: Float32Array): StepEvents {
+    const z = this.input.compute(image);
+    const n = this.input.outSize;
+    const state = zeroState(n);
+    const p = clifParams(this.block.neuron.layer);
+    const spikes = new Float32Array(n);
+    const offsets = new Uint32Array(this.timeSteps + 1);
+    const addresses: number[] = [];
+    for (let t = 0; t < this.timeSteps; t++) {
+      offsets[t] = addresses.length;
+      clifStep(z, state, p, spikes);
+      for (let i = 0; i < n; i++) {
+        if (spikes[i] === 0) continue;
+        addresses.push(i);
+        if (spikeCounts) spikeCounts[i]++;
+      }
+    }
+    offsets[this.timeSteps] = addresses.length;
+    return { timeSteps: this.timeSteps, offsets, addresses: Uint32Array.from(addresses), payloads: null };
+  }
+}

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMnist } from '../src/data/mnist.ts';
+import { subset } from '../src/data/dataset.ts';
+import { train } from '../src/train/trainer.ts';
+import type { TrainSettings } from '../src/train/trainer.ts';
+import { DEFAULT_SETTINGS } from '../src/train/defaults.ts';
+import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import type { NetworkSpec } from '../src/spec/types.ts';
+
+const mnist = loadMnist();
+const data = { train: subset(mnist.train, 1536), test: subset(mnist.test, 200) };
+const spec: NetworkSpec = {
+  version: 1, name: 'tiny', inputShape: [1, 28, 28], encoder: { kind: 'rate', seed: 3 }, timeSteps: 6,
+  layers: [
+    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2 }, { kind: 'avgpool', size: 2 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
+    { kind: 'flatten' }, { kind: 'dense', units: 32 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
+    { kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.3, beta: 0.5 },
+  ],
+};
+const settings: TrainSettings = { ...DEFAULT_SETTINGS, epochs: 2, batchSize: 32, maxChunk: 3, lr: 5e-3 };
+
+const weightsOf = (path: string) => new Map([...loadCheckpoint(path).params].map(([k, t]) => [k, Array.from(t.data)]));
+
+test('the same seed gives the same weights; an interrupted run resumed gives the weights of an uninterrupted one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'train-'));
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), c = join(dir, 'c.safetensors');
+  const quiet = { progress: false };
+  const full = await train({ spec, settings, data, out: a, ...quiet });
+  await train({ spec, settings, data, out: b, ...quiet });
+  assert.deepEqual(weightsOf(a), weightsOf(b), 'same seed, same weights');
+  assert.equal(loadCheckpoint(a).history.length, 2);
+  assert.ok((full.testAccuracy ?? 0) > 0.5, `the tiny network learns something (test accuracy ${full.testAccuracy})`);
+
+  // Stop in the middle of the second epoch, then resume from the checkpoint on disk.
+  await train({ spec, settings, data, out: c, ...quiet, stopAfterBatches: 48 + 5 });
+  const partial = loadCheckpoint(c);
+  assert.deepEqual(partial.progress, { epoch: 1, batch: 5 });
+  assert.notDeepEqual(weightsOf(c), weightsOf(a));
+  await train({ spec, settings, data, out: c, resume: partial, ...quiet });
+  assert.deepEqual(weightsOf(c), weightsOf(a), 'resumed run ends with the same weights');
+  const resumed = loadCheckpoint(c);
+  assert.equal(resumed.optimizer?.step, loadCheckpoint(a).optimizer?.step);
+  assert.deepEqual(resumed.spec, spec);
+  assert.equal((resumed.training as TrainSettings).gradient, settings.gradient);
+});
