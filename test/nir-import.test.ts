@@ -151,8 +151,11 @@ test('a legacy snnTorch-style file (no v_reset, float64 params, keys "0", "1") i
   assert.match(summary, /NIR 1\.0\.4/);
 });
 
+/** One layer of the reference simulation: Affine weights, then a NIR neuron node. */
+interface SimLayer { w: number[]; b: number[]; out: number; inF: number; neuron: Record<string, number>; type: string }
+
 /** NIR's CubaLIF/CubaLI/LI equations, forward Euler in float64 with the current updated first, reset to v_reset = 0. */
-function simulateNir(layers: { w: number[]; b: number[]; out: number; inF: number; neuron: Record<string, number>; type: string }[], x: number[], T: number, dt: number) {
+function simulateNir(layers: SimLayer[], x: number[], T: number, dt: number) {
   const state = layers.map((l) => ({ i: new Float64Array(l.out), v: new Float64Array(l.out) }));
   const scores = new Float64Array(layers[layers.length - 1].out);
   let spikes = 0;
@@ -209,7 +212,7 @@ function runImported(spec: ReturnType<typeof validateSpec>, params: Map<string, 
 
 test("a Norse-style file (r = w_in = 1, gzip datasets, nested metadata) imports so that our network computes NIR's Euler equations", async () => {
   const dt = 1e-3;
-  const layers = [
+  const layers: SimLayer[] = [
     { type: 'CubaLIF', inF: 5, out: 6, w: randoms(30, 1.5), b: randoms(6, 0.2), neuron: { tau_syn: 5e-3, tau_mem: 1e-2, r: 1, w_in: 1, v_leak: 0, v_threshold: 0.05 } },
     { type: 'LIF', inF: 6, out: 5, w: randoms(30, 2), b: randoms(5, 0.2), neuron: { tau: 4e-3, r: 1, v_leak: 0, v_threshold: 0.2 } },
     { type: 'LI', inF: 5, out: 3, w: randoms(15, 1), b: randoms(3, 0.1), neuron: { tau: 2e-2, r: 1, v_leak: 0 } },

@@ -122,8 +122,8 @@ function denseNet(alpha: number, beta: number, reset: ResetMode, T: number): Net
     layers: [{ kind: 'dense', units: 7 }, clif(alpha, beta, reset), { kind: 'dense', units: 4 }, { kind: 'readout', alpha, beta }] };
 }
 
-function convNet(alpha: number, beta: number, reset: ResetMode, T: number, pool: 'avgpool' | 'maxpool'): NetworkSpec {
-  return { version: 1, name: 'conv', inputShape: [2, 6, 6], encoder: { kind: 'events' }, timeSteps: T,
+function convNet(alpha: number, beta: number, reset: ResetMode, T: number, pool: 'avgpool' | 'maxpool', encoder: 'events' | 'direct' = 'events'): NetworkSpec {
+  return { version: 1, name: 'conv', inputShape: [2, 6, 6], encoder: { kind: encoder }, timeSteps: T,
     layers: [{ kind: 'conv2d', channels: 3, kernel: 3 }, { kind: pool, size: 2 }, clif(alpha, beta, reset), { kind: 'flatten' },
       { kind: 'dense', units: 5 }, { kind: 'readout', alpha, beta }] };
 }
@@ -168,6 +168,7 @@ const fdCases: Array<{ name: string; spec: NetworkSpec; gain: number; surrogate:
   { name: 'dense, direct, zero', spec: denseNet(0.7, 0.6, 'zero', 6), gain: 4, surrogate: 'sigmoid', loss: 'mean' },
   { name: 'conv avgpool, events, subtract', spec: convNet(0.6, 0.8, 'subtract', 4, 'avgpool'), gain: 3, surrogate: 'fast-sigmoid', loss: 'mean' },
   { name: 'conv maxpool, events, zero', spec: convNet(0.9, 0.7, 'zero', 5, 'maxpool'), gain: 3, surrogate: 'sigmoid', loss: 'per-step' },
+  { name: 'conv maxpool, direct, subtract', spec: convNet(0.8, 0.8, 'subtract', 4, 'maxpool', 'direct'), gain: 2, surrogate: 'fast-sigmoid', loss: 'per-step' },
 ];
 
 for (const mode of ['bptt', 'instant'] as const) {
@@ -176,7 +177,7 @@ for (const mode of ['bptt', 'instant'] as const) {
     for (const c of fdCases) {
       const req = request(c.spec, seed += 7, c.gain, mode, c.loss, c.surrogate);
       const oracle = await oracleGradients(req);
-      const fd = finiteDifferences(validateSpec(c.spec), req.params, req.input, [...req.labels], c.loss, surrogatePrimitive(c.surrogate, req.width), mode === 'instant');
+      const fd = finiteDifferences(validateSpec(c.spec), req.params, req.input, Array.from(req.labels), c.loss, surrogatePrimitive(c.surrogate, req.width), mode === 'instant');
       const where = `${mode}, ${c.name}, ${c.surrogate}, ${c.loss}`;
       assert.ok(Math.abs(oracle.loss - fd.loss) <= 1e-5 * Math.abs(fd.loss), `${where}: loss ${oracle.loss} vs float64 ${fd.loss}`);
       // Measured agreement is ≈2e-7 of the largest gradient (the oracle runs in float32).

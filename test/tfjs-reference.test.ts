@@ -128,6 +128,16 @@ for (const preferred of [undefined, 'cpu'] as const) {
   });
 }
 
+test('loadTfjs falls back past a missing tfjs-node binary and honours a cpu request', async () => {
+  const best = await loadTfjs();
+  assert.ok(best.backend === 'tensorflow' || best.backend === 'wasm', `default backend ${best.backend}`);
+  const product = best.tf.tidy(() => best.tf.matMul(best.tf.ones([2, 3]), best.tf.ones([3, 1])).dataSync());
+  assert.deepEqual(Array.from(product), [3, 3]);
+  const cpu = await loadTfjs('cpu');
+  assert.equal(cpu.backend, 'cpu');
+  assert.equal(cpu.tf.getBackend(), 'cpu');
+});
+
 test("the runtime registry serves the reference as 'tfjs', and it leaks no tensors", async () => {
   assert.equal(RUNTIMES.tfjs, tfjsReferenceRuntime);
   const c = cases('subtract')[2];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SnnError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { AtomicWriterPool, InlineWriter } from './atomic-writer-pool.ts';
 import { deriveSeed } from '../util/random.ts';
 import type { Dataset } from './dataset.ts';
 import { DvsEmulator } from './emulator.ts';
@@ -27,6 +28,8 @@ export interface EmulateMnistDvsOptions {
   seed?: number;
   emulator?: EmulatorOptions;
   onProgress?: (done: number, total: number) => void;
+  /** Threads that write files (0: write on the calling thread). Default 4. */
+  writerThreads?: number;
 }
 
 export interface EmulationSummary {
@@ -39,7 +42,7 @@ export function digitSizeForScale(scale: number): number {
   return Math.round((28 * scale) / 16);
 }
 
-export function emulateMnistDvs(options: EmulateMnistDvsOptions): EmulationSummary {
+export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<EmulationSummary> {
   const started = performance.now();
   const scales = options.scales ?? [16];
   for (const s of scales) if (!(MNIST_DVS_SCALES as readonly number[]).includes(s)) throw new SnnError('usage', `emulate: scale ${s} is not an MNIST-DVS scale (4, 8, 16)`);
@@ -56,23 +59,29 @@ export function emulateMnistDvs(options: EmulateMnistDvsOptions): EmulationSumma
   const image = new Float32Array(rows * cols);
   let files = 0, events = 0;
   const settingsByScale: Record<string, unknown> = {};
-  for (const scale of scales) {
-    // One sensor (one set of mismatched thresholds) per scale, as one camera recorded the release.
-    const emulator = new DvsEmulator({ ...options.emulator, digitSize: digitSizeForScale(scale) }, deriveSeed(seed, scale));
-    settingsByScale[`scale${scale}`] = emulator.settings;
-    const ss = String(scale).padStart(2, '0');
-    for (const part of parts) {
-      for (let i = 0; i < part.count; i++) {
-        part.ds.writeSample(i, image, 0);
-        const id = part.firstId + i;
-        const label = part.ds.labels[i];
-        const rec = emulator.record(image, cols, rows, deriveSeed(seed, scale, id));
-        const name = `mnist_${label}_scale${ss}_${String(id).padStart(5, '0')}.aedat`;
-        writeFileAtomic(join(options.outDir, `grabbed_data${label}`, `scale${scale}`, name), encodeAedat2(rec, [`emulated by snn-export from MNIST image ${id} (label ${label}), scale ${scale}, seed ${seed}`]));
-        files++; events += rec.count;
-        options.onProgress?.(files, total);
+  const threads = options.writerThreads ?? 4;
+  const writer = threads > 0 ? new AtomicWriterPool(threads) : new InlineWriter();
+  try {
+    for (const scale of scales) {
+      // One sensor (one set of mismatched thresholds) per scale, as one camera recorded the release.
+      const emulator = new DvsEmulator({ ...options.emulator, digitSize: digitSizeForScale(scale) }, deriveSeed(seed, scale));
+      settingsByScale[`scale${scale}`] = emulator.settings;
+      const ss = String(scale).padStart(2, '0');
+      for (const part of parts) {
+        for (let i = 0; i < part.count; i++) {
+          part.ds.writeSample(i, image, 0);
+          const id = part.firstId + i;
+          const label = part.ds.labels[i];
+          const rec = emulator.record(image, cols, rows, deriveSeed(seed, scale, id));
+          const name = `mnist_${label}_scale${ss}_${String(id).padStart(5, '0')}.aedat`;
+          await writer.write(join(options.outDir, `grabbed_data${label}`, `scale${scale}`, name), encodeAedat2(rec, [`emulated by snn-export from MNIST image ${id} (label ${label}), scale ${scale}, seed ${seed}`]));
+          files++; events += rec.count;
+          options.onProgress?.(files, total);
+        }
       }
     }
+  } finally {
+    await writer.close();
   }
   const manifest = {
     generator: 'snn-export data emulate',

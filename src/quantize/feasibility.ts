@@ -13,14 +13,22 @@ import { describe, shapeSize } from '../spec/validate.ts';
 import type { HardwareProfile, NeuronModel, Sourced } from './profile.ts';
 import { val } from './profile.ts';
 
+/** A run of a layer's neurons on one core. */
+export interface CoreSegment {
+  core: number;
+  /** First neuron of the layer (flat index) on this core. */
+  firstNeuron: number;
+  count: number;
+}
+
 /** Where one chip layer lives. */
 export interface LayerPlacement {
   /** The neuron layer's name. */
   name: string;
-  /** Core ids, in neuron order: core `cores[i]` holds neurons [i·neuronsPerCore, (i+1)·neuronsPerCore). */
-  cores: number[];
-  /** Neurons per core for this layer (the last core may hold fewer). */
-  neuronsPerCore: number;
+  /** The layer's neurons, in order, split over cores; empty when the layer sits on the target's dedicated output neurons. */
+  segments: CoreSegment[];
+  /** True for a readout on the target's output neurons (Xylo's 8) rather than in a core. */
+  outputStage: boolean;
   /** Chip time steps between the input events and this layer's logical step (profile synapse delay × depth). */
   delaySteps: number;
 }
@@ -193,26 +201,37 @@ export function checkFeasibility(resolved: ResolvedSpec, profile: HardwareProfil
   }
 
   const layers = profile.limits.oneLayerPerCore ? placeOnePerCore(profile, chipBlocks) : placeSplit(profile, chipBlocks);
-  const coresUsed = new Set(layers.flatMap((l) => l.cores)).size;
+  const coresUsed = new Set(layers.flatMap((l) => l.segments.map((g) => g.core))).size;
   return { hostBlocks, chipBlocks, layers, coresUsed, resets };
 }
 
-/** Each layer split over as many cores as its neurons need, cores numbered in layer order. */
+/**
+ * Next-fit packing: layers fill cores in order, a layer continuing on the next core when one is
+ * full; a readout goes to the dedicated output neurons when the target has them (limits.outputNeurons).
+ */
 function placeSplit(profile: HardwareProfile, chipBlocks: Block[]): LayerPlacement[] {
   const perCore = limit(profile, 'neuronsPerCore') ?? Number.POSITIVE_INFINITY;
   const delay = val(profile.synapse.delaySteps);
-  let next = 0;
-  const placed = chipBlocks.map((block, i) => {
+  const outputStage = limit(profile, 'outputNeurons') !== undefined;
+  let core = 0, free = perCore, needed = 0;
+  const placed = chipBlocks.map((block, i): LayerPlacement => {
     const size = shapeSize(block.outShape);
-    const count = Number.isFinite(perCore) ? Math.ceil(size / perCore) : 1;
-    const cores = Array.from({ length: count }, (_, k) => next + k);
-    next += count;
-    return { name: block.neuron.name, cores, neuronsPerCore: Number.isFinite(perCore) ? perCore : size, delaySteps: delay * (i + 1) };
+    const base = { name: block.neuron.name, delaySteps: delay * (i + 1) };
+    if (outputStage && block.neuron.layer.kind === 'readout') return { ...base, segments: [], outputStage: true };
+    const segments: CoreSegment[] = [];
+    for (let first = 0; first < size;) {
+      if (free === 0) { core++; free = perCore; }
+      const count = Math.min(free, size - first);
+      segments.push({ core, firstNeuron: first, count });
+      first += count; free -= count;
+      needed = core + 1;
+    }
+    return { ...base, segments, outputStage: false };
   });
   const available = limit(profile, 'cores');
-  if (available !== undefined && next > available) {
-    const detail = placed.map((p, i) => `${describe(chipBlocks[i].neuron)}: ${p.cores.length}`).join(', ');
-    refuse(profile, `the network needs ${next} cores of ${perCore} neurons (limits.neuronsPerCore) but the target has ${available} (limits.cores); per layer: ${detail}`);
+  if (available !== undefined && needed > available) {
+    const detail = placed.map((p, i) => `${describe(chipBlocks[i].neuron)}: ${shapeSize(chipBlocks[i].outShape)} neurons`).join(', ');
+    refuse(profile, `the network needs ${needed} cores of ${perCore} neurons (limits.neuronsPerCore) but the target has ${available} (limits.cores); ${detail}`);
   }
   return placed;
 }
@@ -246,5 +265,10 @@ function placeOnePerCore(profile: HardwareProfile, chipBlocks: Block[]): LayerPl
   };
   if (!search(0)) refuse(profile, `the layers' kernel and neuron memories (${needs.map((n) => `${n.kernel}/${n.neuron}`).join(', ')} entries) cannot be assigned to distinct cores (limits.kernelMemory, limits.neuronMemory)`);
   const delay = val(profile.synapse.delaySteps);
-  return chipBlocks.map((block, i) => ({ name: block.neuron.name, cores: [assignment[i]], neuronsPerCore: shapeSize(block.outShape), delaySteps: delay * (i + 1) }));
+  return chipBlocks.map((block, i) => ({
+    name: block.neuron.name,
+    segments: [{ core: assignment[i], firstNeuron: 0, count: shapeSize(block.outShape) }],
+    outputStage: false,
+    delaySteps: delay * (i + 1),
+  }));
 }

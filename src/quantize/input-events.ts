@@ -109,6 +109,8 @@ export class FloatSynapticInput {
       const s = w.layer.stride ?? 1, p = w.layer.padding ?? 0;
       const [cin, h, wd] = w.inShape;
       const [, oh, ow] = w.outShape;
+      // Channel-last accumulation keeps the innermost loop contiguous.
+      const channelLast = new Float64Array(this.mapSize);
       for (let c = 0; c < cin; c++) for (let y = 0; y < h; y++) for (let xx = 0; xx < wd; xx++) {
         const v = x[(c * h + y) * wd + xx];
         if (v === 0) continue;
@@ -121,11 +123,15 @@ export class FloatSynapticInput {
             if (nx < 0 || nx % s !== 0 || nx / s >= ow) continue;
             const ox = nx / s;
             const wBase = ((c * k + ky) * k + kx) * cout;
-            for (let o = 0; o < cout; o++) map[(o * oh + oy) * ow + ox] += this.weightsT[wBase + o] * v;
+            const mBase = (oy * ow + ox) * cout;
+            for (let o = 0; o < cout; o++) channelLast[mBase + o] += this.weightsT[wBase + o] * v;
           }
         }
       }
-      if (this.bias) for (let o = 0; o < cout; o++) for (let i = 0; i < oh * ow; i++) map[o * oh * ow + i] += this.bias[o];
+      for (let o = 0; o < cout; o++) {
+        const b = this.bias ? this.bias[o] : 0;
+        for (let i = 0; i < oh * ow; i++) map[o * oh * ow + i] = channelLast[i * cout + o] + b;
+      }
     }
     let cur: Float64Array = map;
     let shape = w.outShape;

@@ -15,7 +15,7 @@ import { buildTrainGraph } from '../compile/train-graph.ts';
 import { buildInferenceGraph } from '../compile/inference-graph.ts';
 import type { GradientMode } from '../compile/backward.ts';
 import type { LossKind } from '../compile/loss.ts';
-import { DEFAULT_ADAM, adamStepSize } from '../compile/adam.ts';
+import { DEFAULT_ADAM, adamStepSize, buildAdamGraph } from '../compile/adam.ts';
 import type { AdamConfig } from '../compile/adam.ts';
 import { OrtGraph, feed } from '../engine/ort-session.ts';
 import type * as ort from 'onnxruntime-node';
@@ -81,13 +81,21 @@ export class TrainingEngine {
     return g;
   }
 
-  private trainGraph(part: 'single' | 'first' | 'middle' | 'last', firstTrainable: number): Promise<OrtGraph> {
-    const chunked = part !== 'single';
+  /**
+   * 'single': the whole run in one graph, Adam included (T ≤ maxChunk). 'chunk': one chunk with
+   * state and gradient accumulators in and out; every chunk of a long run uses this same graph,
+   * so memory does not grow with T, and 'adam' applies the update after the last chunk.
+   */
+  private trainGraph(part: 'single' | 'chunk', firstTrainable: number): Promise<OrtGraph> {
+    const chunked = part === 'chunk';
     return this.graph(`train:${part}:${firstTrainable}`, () => buildTrainGraph({
       resolved: this.resolved, steps: this.chunk, chunked, mode: this.cfg.mode, surrogate: this.cfg.surrogate, loss: this.cfg.loss,
-      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable,
-      accumulate: part === 'middle' || part === 'last', update: part === 'single' || part === 'last', adam: this.adam,
+      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable, accumulate: chunked, update: !chunked, adam: this.adam,
     }).model);
+  }
+
+  private adamGraph(trainable: string[]): Promise<OrtGraph> {
+    return this.graph(`adam:${trainable.join(',')}`, () => buildAdamGraph(this.shapes, trainable, this.adam));
   }
 
   private inferenceGraph(): Promise<OrtGraph> {
@@ -174,35 +182,49 @@ export class TrainingEngine {
       return [b.neuron.name, traceWeights(n.alpha, n.beta, T)] as const;
     }) : []);
     let states = chunks > 1 ? this.zeroStates(B, trace) : {};
-    let grads: Record<string, Float32Array> = {};
+    const trainable = [...this.params.keys()].filter((p) => resolved.blocks.findIndex((b) => p.startsWith(`${b.weighted.name}.`)) >= firstTrainable);
+    let grads: Record<string, Float32Array> = Object.fromEntries(chunks > 1 ? trainable.map((p) => [p, new Float32Array(this.params.get(p)!.data.length)]) : []);
     const readoutSum = new Float32Array(B * K);
     let lossSum = 0;
+    const adamFeeds = (feeds: Record<string, ort.Tensor>, names: readonly string[]) => {
+      for (const name of names) {
+        if (name.startsWith('m.')) feeds[name] = feed(this.optimizer.m.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
+        else if (name.startsWith('v.')) feeds[name] = feed(this.optimizer.v.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
+        else if (name.startsWith('lr.')) feeds[name] = feed(new Float32Array([adamStepSize(lr(name.slice(3)), step, this.adam)]), []);
+      }
+    };
+    let updated: Record<string, Float32Array> = {};
     for (let c = 0; c < chunks; c++) {
-      const part = chunks === 1 ? 'single' : c === 0 ? 'first' : c === chunks - 1 ? 'last' : 'middle';
-      const graph = await this.trainGraph(part, firstTrainable);
+      const graph = await this.trainGraph(chunks === 1 ? 'single' : 'chunk', firstTrainable);
       const feeds: Record<string, ort.Tensor> = { ...common, ...states, input: this.chunkInput(batch, c) };
       for (const [layer, w] of traceAll) feeds[`trace_weights.${layer}`] = feed(w.subarray(c * this.chunk, (c + 1) * this.chunk), [this.chunk]);
-      if (part === 'middle' || part === 'last') for (const [k, v] of Object.entries(grads)) feeds[`grad_in.${k}`] = feed(v, this.shapes.get(k)!);
-      if (part === 'single' || part === 'last') {
-        for (const name of graph.inputNames) {
-          if (name.startsWith('m.')) feeds[name] = feed(this.optimizer.m.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
-          else if (name.startsWith('v.')) feeds[name] = feed(this.optimizer.v.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
-          else if (name.startsWith('lr.')) feeds[name] = feed(new Float32Array([adamStepSize(lr(name.slice(3)), step, this.adam)]), []);
-        }
-      }
+      for (const [k, v] of Object.entries(grads)) feeds[`grad_in.${k}`] = feed(v, this.shapes.get(k)!);
+      if (chunks === 1) adamFeeds(feeds, graph.inputNames);
       const out = await graph.run(feeds);
       addInto(readoutSum, out.readout_sum);
       lossSum += out.loss_sum[0];
       const nextStates: Record<string, ort.Tensor> = {};
-      grads = {};
       for (const [k, v] of Object.entries(out)) {
         if (k.startsWith('next_state_')) nextStates[k.slice(5)] = feed(v, states[k.slice(5)].dims as number[]);
         else if (k.startsWith('grad.')) grads[k.slice(5)] = v;
-        else if (k.startsWith('next_m.')) this.optimizer.m.get(k.slice(7))!.data = v;
-        else if (k.startsWith('next_v.')) this.optimizer.v.get(k.slice(7))!.data = v;
-        else if (k.startsWith('next.')) this.params.get(k.slice(5))!.data = v;
       }
       states = nextStates;
+      updated = out;
+    }
+    if (chunks > 1) {
+      const adam = await this.adamGraph(trainable);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const p of trainable) {
+        feeds[p] = feed(this.params.get(p)!.data, this.shapes.get(p)!);
+        feeds[`grad.${p}`] = feed(grads[p], this.shapes.get(p)!);
+      }
+      adamFeeds(feeds, adam.inputNames);
+      updated = await adam.run(feeds);
+    }
+    for (const [k, v] of Object.entries(updated)) {
+      if (k.startsWith('next_m.')) this.optimizer.m.get(k.slice(7))!.data = v;
+      else if (k.startsWith('next_v.')) this.optimizer.v.get(k.slice(7))!.data = v;
+      else if (k.startsWith('next.')) this.params.get(k.slice(5))!.data = v;
     }
     this.optimizer.step = step;
     const loss = this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B;

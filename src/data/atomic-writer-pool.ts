@@ -1,0 +1,74 @@
+import { Worker } from 'node:worker_threads';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+
+/**
+ * Workers do not inherit the tsx loader that `bin/snn-export.js` registers, so each one registers
+ * it first (by absolute URL, which resolves from any working folder) and then loads the
+ * TypeScript worker.
+ */
+const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./atomic-writer-worker.ts', import.meta.url).href)}); })`;
+
+/**
+ * Writes many small files atomically (`writeFileAtomic`: temporary file, fsync, rename) from a
+ * few worker threads. Each fsync blocks its thread for milliseconds while the CPU is idle; with
+ * several writers those waits overlap instead of adding up, which is what makes writing tens of
+ * thousands of emulated recordings take minutes rather than a quarter of an hour.
+ */
+export class AtomicWriterPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending: number[] = [];
+  private waiters: (() => void)[] = [];
+  private failure: Error | undefined;
+  private next = 0;
+
+  constructor(threads = 4, private readonly maxPending = 32) {
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
+      this.pending.push(0);
+      worker.on('message', (msg: { error?: string }) => {
+        this.pending[i]--;
+        if (msg.error && !this.failure) this.failure = new Error(msg.error);
+        const ready = this.waiters; this.waiters = [];
+        for (const w of ready) w();
+      });
+      worker.on('error', (err) => { this.failure ??= err; const ready = this.waiters; this.waiters = []; for (const w of ready) w(); });
+      this.workers.push(worker);
+    }
+  }
+
+  private total(): number {
+    return this.pending.reduce((a, b) => a + b, 0);
+  }
+
+  private async waitUntil(cond: () => boolean): Promise<void> {
+    while (!cond() && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.failure) throw this.failure;
+  }
+
+  /** Queues a file; waits while too many writes are in flight. The bytes are handed over (transferred). */
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    await this.waitUntil(() => this.total() < this.maxPending);
+    const i = this.next++ % this.workers.length;
+    this.pending[i]++;
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    this.workers[i].postMessage({ path, bytes: owned }, [owned.buffer as ArrayBuffer]);
+  }
+
+  /** Waits for every queued write, then stops the threads. */
+  async close(): Promise<void> {
+    try {
+      await this.waitUntil(() => this.total() === 0);
+    } finally {
+      await Promise.all(this.workers.map((w) => w.terminate()));
+    }
+  }
+}
+
+/** For callers that want no threads (tests, tiny outputs): the same interface, synchronous writes. */
+export class InlineWriter {
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    writeFileAtomic(path, bytes);
+  }
+  async close(): Promise<void> {}
+}
