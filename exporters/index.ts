@@ -1,5 +1,9 @@
 import type { Exporter } from './exporter.ts';
+import { nirExporter } from './nir/index.ts';
+import { onnxExporter } from './onnx/index.ts';
 
 /** Every export format by name. A new one is a folder in exporters/ plus one line here. */
 export const EXPORTERS: Record<string, Exporter> = {
+  onnx: onnxExporter,
+  nir: nirExporter,
 };

@@ -19,6 +19,8 @@ export const EXIT_CODES = {
   doesNotFit: 7,
   /** A file written by an incompatible version of snn-export, or of a format version we do not read. */
   incompatibleVersion: 8,
+  /** Two inputs that must agree do not: an ONNX model whose inputs do not fit the checkpoint or the data. */
+  mismatch: 9,
 } as const;
 
 export type ErrorKind = keyof typeof EXIT_CODES;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerExport } from './export.ts';
+import { registerImport } from './import.ts';
 import { registerDemo, registerTrain } from './train.ts';
 
 /**
@@ -10,4 +11,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerDemo,
   registerTrain,
   registerExport,
+  registerImport,
 ];

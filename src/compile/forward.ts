@@ -24,6 +24,8 @@ export interface ForwardConfig {
   trace: boolean;
   /** Value name of parameter `<layer>.weight|bias` (a graph input or an initializer). */
   param(name: string): string;
+  /** The first block's synaptic input computed outside (a static input inside an ONNX Loop body). */
+  staticSynapticInput?: string;
 }
 
 /** Post-synaptic layers (pooling, flatten) as recorded for the backward pass. */
@@ -100,33 +102,9 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     const inputShape = blockInputShape(block);
 
     // Synaptic input z for all steps at once.
-    const w = block.weighted;
-    const bias = w.layer.bias !== false ? [cfg.param(`${w.name}.bias`)] : [];
-    const weightedOut = w.layer.kind === 'dense'
-      ? g.op('Gemm', [current, cfg.param(`${w.name}.weight`), ...bias], { transB: 1 }, `${w.name}_z`)
-      : g.op('Conv', [current, cfg.param(`${w.name}.weight`), ...bias], {
-          kernel_shape: [w.layer.kernel, w.layer.kernel], strides: [w.layer.stride ?? 1, w.layer.stride ?? 1],
-          pads: Array(4).fill(w.layer.padding ?? 0),
-        }, `${w.name}_z`);
-    let z = weightedOut;
-    const post: PostRecord[] = [];
-    for (const p of block.post) {
-      if (p.layer.kind === 'flatten') {
-        post.push({ kind: 'flatten', size: 0, input: z, inShape: p.inShape });
-        z = g.op('Flatten', [z], { axis: 1 }, `${p.name}`);
-      } else if (p.layer.kind === 'maxpool' || p.layer.kind === 'avgpool') {
-        const k = p.layer.size;
-        const attrs = { kernel_shape: [k, k], strides: [k, k] };
-        if (p.layer.kind === 'maxpool' && cfg.record) {
-          const [out, indices] = g.opN('MaxPool', [z], 2, attrs, p.name);
-          post.push({ kind: 'maxpool', size: k, input: z, inShape: p.inShape, indices });
-          z = out;
-        } else {
-          post.push({ kind: p.layer.kind, size: k, input: z, inShape: p.inShape });
-          z = g.op(p.layer.kind === 'maxpool' ? 'MaxPool' : 'AveragePool', [z], attrs, p.name);
-        }
-      }
-    }
+    const { weightedOut, post, z } = isStatic && cfg.staticSynapticInput
+      ? { weightedOut: cfg.staticSynapticInput, post: [] as PostRecord[], z: cfg.staticSynapticInput }
+      : lowerSynapticInput(g, block, current, cfg);
     const zSteps = isStatic ? Array(T).fill(z) : T === 1 ? [z] : g.opN('Split', [z], T, { axis: 0 }, `${name}_zt`);
 
     // Input traces Q[t] = alpha·Q[t−1] + s_in[t], P[t] = beta·P[t−1] + Q[t] (trace gradient only).
@@ -186,6 +164,38 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     records.push(record);
   });
   return { blocks: records, readoutSum, spikeCounts };
+}
+
+/** The weighted layer and its post layers (pooling, flatten) on a block input: the synaptic input z. */
+export function lowerSynapticInput(g: GraphBuilder, block: Block, current: string, cfg: Pick<ForwardConfig, 'record' | 'param'>): { weightedOut: string; post: PostRecord[]; z: string } {
+  const w = block.weighted;
+  const bias = w.layer.bias !== false ? [cfg.param(`${w.name}.bias`)] : [];
+  const weightedOut = w.layer.kind === 'dense'
+    ? g.op('Gemm', [current, cfg.param(`${w.name}.weight`), ...bias], { transB: 1 }, `${w.name}_z`)
+    : g.op('Conv', [current, cfg.param(`${w.name}.weight`), ...bias], {
+        kernel_shape: [w.layer.kernel, w.layer.kernel], strides: [w.layer.stride ?? 1, w.layer.stride ?? 1],
+        pads: Array(4).fill(w.layer.padding ?? 0),
+      }, `${w.name}_z`);
+  let z = weightedOut;
+  const post: PostRecord[] = [];
+  for (const p of block.post) {
+    if (p.layer.kind === 'flatten') {
+      post.push({ kind: 'flatten', size: 0, input: z, inShape: p.inShape });
+      z = g.op('Flatten', [z], { axis: 1 }, `${p.name}`);
+    } else if (p.layer.kind === 'maxpool' || p.layer.kind === 'avgpool') {
+      const k = p.layer.size;
+      const attrs = { kernel_shape: [k, k], strides: [k, k] };
+      if (p.layer.kind === 'maxpool' && cfg.record) {
+        const [out, indices] = g.opN('MaxPool', [z], 2, attrs, p.name);
+        post.push({ kind: 'maxpool', size: k, input: z, inShape: p.inShape, indices });
+        z = out;
+      } else {
+        post.push({ kind: p.layer.kind, size: k, input: z, inShape: p.inShape });
+        z = g.op(p.layer.kind === 'maxpool' ? 'MaxPool' : 'AveragePool', [z], attrs, p.name);
+      }
+    }
+  }
+  return { weightedOut, post, z };
 }
 
 /** decay·x, skipping the product when decay is 1 (and returning a zero when it is 0 is left to Mul). */

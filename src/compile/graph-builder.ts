@@ -24,11 +24,12 @@ export class GraphBuilder {
   private readonly used = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /** `prefix` keeps the value names of a subgraph (a Loop body) apart from the outer graph's. */
+  constructor(readonly name: string, private readonly prefix = '') {}
 
   private fresh(hint: string): string {
-    let n = `${hint}_${this.counter++}`;
-    while (this.used.has(n)) n = `${hint}_${this.counter++}`;
+    let n = `${this.prefix}${hint}_${this.counter++}`;
+    while (this.used.has(n)) n = `${this.prefix}${hint}_${this.counter++}`;
     this.used.add(n);
     return n;
   }
@@ -84,6 +85,18 @@ export class GraphBuilder {
     if (!name) {
       name = this.fresh('shape');
       this.initializers.push({ name, dims, dataType: TensorDataType.INT64, int64Data: values });
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** A boolean scalar constant. */
+  constBool(value: boolean): string {
+    const key = `b:${value}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = this.fresh('flag');
+      this.initializers.push({ name, dims: [], dataType: TensorDataType.BOOL, int32Data: [value ? 1 : 0] });
       this.constCache.set(key, name);
     }
     return name;

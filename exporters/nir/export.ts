@@ -1,0 +1,213 @@
+/**
+ * Checkpoint → NIR graph file (HDF5), in the layout `nir.write` produces
+ * (research/targets.md §1.5) and within what every NIR reader since 1.0.5 accepts.
+ */
+import { basename } from 'node:path';
+import type { Checkpoint } from '../../src/checkpoint/checkpoint.ts';
+import { SnnError } from '../../src/errors.ts';
+import { checkParams } from '../../src/spec/params.ts';
+import type { ResetMode } from '../../src/spec/types.ts';
+import { describe, validateSpec } from '../../src/spec/validate.ts';
+import type { ResolvedLayer } from '../../src/spec/validate.ts';
+import type { Tensor } from '../../src/util/tensor.ts';
+import { cubaFromDecays, DEFAULT_DT, NIR_VERSION, TIME_UNIT } from './convention.ts';
+import type { Group } from './h5.ts';
+import { writeFloat32, writeFloat64, writeHdf5, writeInt64, writeString, writeStringTable } from './h5.ts';
+
+/** How average pooling is written: NIR `AvgPool2d`, or `SumPool2d` with 1/k² folded into the weights before it. */
+export type PoolingForm = 'avg' | 'sum';
+
+/** Options of `snn-export export nir`. */
+export interface NirExportOptions {
+  /** Time step in seconds that the time constants are computed for (default 1e-4, snnTorch's). */
+  dt: number;
+  /**
+   * Export a network whose neurons reset by subtraction. NIR can only express reset-to-value, so
+   * readers that ignore our metadata will reset to 0 instead; refused unless this is set.
+   */
+  allowSubtractReset: boolean;
+  pooling: PoolingForm;
+  /** Written to the graph metadata as `source`. */
+  sourceName?: string;
+}
+
+/** One NIR node: its key in the graph, its class name, and how its fields are written. */
+interface NirNode {
+  key: string;
+  type: string;
+  write(g: Group): void;
+}
+
+const filled = (n: number, v: number): Float64Array => new Float64Array(n).fill(v);
+const count = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function scaled(t: Tensor, factor: number): Float32Array {
+  if (factor === 1) return t.data;
+  return t.data.map((v) => Math.fround(v * factor));
+}
+
+/** Names no layer uses, so that `input` and `output` never collide with a layer called that. */
+function freeKey(base: string, taken: Set<string>): string {
+  let key = base;
+  for (let i = 1; taken.has(key); i++) key = `${base}_${i}`;
+  taken.add(key);
+  return key;
+}
+
+/**
+ * Works out the NIR graph of a checkpoint, refusing what NIR cannot express: max pooling
+ * (naming the layer, suggesting average or sum pooling) and, unless allowed, subtract reset.
+ */
+function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirNode[]; edges: string[][]; metadata: (g: Group) => void } {
+  const resolved = validateSpec(ck.spec);
+  checkParams(resolved, ck.params, 'checkpoint');
+  const { spec } = resolved;
+  const { dt } = options;
+  if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got ${dt}`);
+
+  const maxpool = resolved.layers.find((r) => r.layer.kind === 'maxpool');
+  if (maxpool) {
+    throw new SnnError('doesNotFit', `${describe(maxpool)}: NIR has no max pooling; retrain with { "kind": "avgpool" } (exported as AvgPool2d, or SumPool2d with --pooling sum)`);
+  }
+  const resets = new Map<string, ResetMode>();
+  for (const r of resolved.layers) if (r.layer.kind === 'clif') resets.set(r.name, r.layer.reset ?? 'subtract');
+  const subtracting = [...resets].filter(([, mode]) => mode === 'subtract').map(([name]) => name);
+  if (subtracting.length && !options.allowSubtractReset) {
+    throw new SnnError('doesNotFit', `layer '${subtracting[0]}' resets by subtraction, which NIR cannot express (its CubaLIF resets to v_reset): pass --allow-subtract-reset to export it anyway (recorded in the metadata; readers that ignore it reset to 0), or train with reset 'zero'`);
+  }
+
+  // Average pooling written as SumPool2d needs 1/k² folded into the weighted layer of its block.
+  const weightScale = new Map<string, number>();
+  for (const block of resolved.blocks) {
+    let factor = 1;
+    if (options.pooling === 'sum') for (const p of block.post) if (p.layer.kind === 'avgpool') factor /= p.layer.size * p.layer.size;
+    weightScale.set(block.weighted.name, factor);
+  }
+
+  const taken = new Set(resolved.layers.map((r) => r.name));
+  const inputKey = freeKey('input', taken);
+  const outputKey = freeKey('output', taken);
+  const nodes: NirNode[] = [{ key: inputKey, type: 'Input', write: (g) => writeInt64(g, 'shape', spec.inputShape) }];
+  for (const r of resolved.layers) nodes.push(layerNode(r, ck.params, weightScale.get(r.name) ?? 1, options));
+  nodes.push({ key: outputKey, type: 'Output', write: (g) => writeInt64(g, 'shape', [resolved.classes]) });
+  const edges = nodes.slice(1).map((n, i) => [nodes[i].key, n.key]);
+
+  const modes = new Set(resets.values());
+  const resetMode = modes.size === 0 ? 'none' : modes.size === 1 ? [...modes][0] : [...resets].map(([k, m]) => `${k}=${m}`).join(';');
+  const metadata = (g: Group): void => {
+    writeFloat64(g, 'dt', [dt], []);
+    writeString(g, 'time_unit', TIME_UNIT);
+    writeString(g, 'integrator', 'forward-euler');
+    writeString(g, 'equations', 'I[t] = alpha*I[t-1] + x[t]; U[t] = beta*V[t-1] + I[t]; s[t] = U[t] > v_threshold; reset on the same step; alpha = 1 - dt/tau_syn, beta = 1 - dt/tau_mem');
+    writeString(g, 'reset_mode', resetMode);
+    writeString(g, 'source', `snn-export 0.1.0${options.sourceName ? ` (${options.sourceName})` : ''}`);
+    writeString(g, 'name', spec.name);
+    writeInt64(g, 'time_steps', [spec.timeSteps], []);
+    writeString(g, 'encoder', spec.encoder.kind);
+    if (spec.encoder.kind === 'rate') writeInt64(g, 'encoder_seed', [spec.encoder.seed], []);
+    if (spec.classNames) writeStringTable(g, 'class_names', spec.classNames.map((c) => [c]));
+  };
+  return { nodes, edges, metadata };
+}
+
+function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions): NirNode {
+  const { layer, name, inShape, outShape } = r;
+  const n = count(outShape);
+  switch (layer.kind) {
+    case 'dense': {
+      const weight = params.get(`${name}.weight`)!;
+      const bias = params.get(`${name}.bias`);
+      return {
+        key: name, type: bias ? 'Affine' : 'Linear', write: (g) => {
+          writeFloat32(g, 'weight', scaled(weight, weightScale), weight.shape);
+          if (bias) writeFloat32(g, 'bias', scaled(bias, weightScale), bias.shape);
+        },
+      };
+    }
+    case 'conv2d': {
+      const weight = params.get(`${name}.weight`)!;
+      const bias = params.get(`${name}.bias`);
+      const s = layer.stride ?? 1, p = layer.padding ?? 0;
+      return {
+        key: name, type: 'Conv2d', write: (g) => {
+          // Every reader needs input_shape (HEAD requires it), and NIR's Conv2d always has a bias.
+          writeInt64(g, 'input_shape', inShape.slice(1));
+          writeFloat32(g, 'weight', scaled(weight, weightScale), weight.shape);
+          writeInt64(g, 'stride', [s, s]);
+          writeInt64(g, 'padding', [p, p]);
+          writeInt64(g, 'dilation', [1, 1]);
+          writeInt64(g, 'groups', [1], []);
+          writeFloat32(g, 'bias', bias ? scaled(bias, weightScale) : new Float32Array(layer.channels), [layer.channels]);
+        },
+      };
+    }
+    case 'avgpool': {
+      const k = layer.size;
+      return {
+        key: name, type: options.pooling === 'sum' ? 'SumPool2d' : 'AvgPool2d', write: (g) => {
+          writeInt64(g, 'kernel_size', [k, k]);
+          writeInt64(g, 'stride', [k, k]);
+          writeInt64(g, 'padding', [0, 0]);
+        },
+      };
+    }
+    case 'flatten':
+      // NIR counts dims without the batch: flattening all of [C, H, W] is start_dim 0.
+      return {
+        key: name, type: 'Flatten', write: (g) => {
+          writeInt64(g, 'input_type', inShape);
+          writeInt64(g, 'start_dim', [0], []);
+          writeInt64(g, 'end_dim', [-1], []);
+        },
+      };
+    case 'clif':
+    case 'readout': {
+      const c = cubaFromDecays(layer.alpha, layer.beta, options.dt);
+      // Parameters take the layer's full output shape, never scalars: NIR's type inference
+      // compares them with the upstream output shape (snnTorch #334, #410).
+      return {
+        key: name, type: layer.kind === 'clif' ? 'CubaLIF' : 'CubaLI', write: (g) => {
+          writeFloat64(g, 'tau_syn', filled(n, c.tau_syn), outShape);
+          writeFloat64(g, 'tau_mem', filled(n, c.tau_mem), outShape);
+          writeFloat64(g, 'r', filled(n, c.r), outShape);
+          writeFloat64(g, 'v_leak', filled(n, c.v_leak), outShape);
+          writeFloat64(g, 'w_in', filled(n, c.w_in), outShape);
+          // v_reset is 0 for both our reset modes, so it is never written (readers ≤ 1.0.5 reject it).
+          if (layer.kind === 'clif') writeFloat64(g, 'v_threshold', filled(n, layer.theta ?? 1), outShape);
+        },
+      };
+    }
+    case 'maxpool':
+      throw new Error('unreachable: max pooling is refused before nodes are built');
+  }
+}
+
+/** Writes `ck` as a NIR graph to `outPath` atomically and returns a one-line summary. */
+export async function exportNir(ck: Checkpoint, outPath: string, options: NirExportOptions): Promise<string> {
+  const { nodes, edges, metadata } = buildNirGraph(ck, options);
+  const bytes = await writeHdf5(outPath, (root) => {
+    writeString(root, 'version', NIR_VERSION);
+    const graph = root.create_group('node');
+    writeString(graph, 'type', 'NIRGraph');
+    writeStringTable(graph, 'edges', edges);
+    metadata(graph.create_group('metadata'));
+    const group = graph.create_group('nodes');
+    for (const node of nodes) {
+      const g = group.create_group(node.key);
+      writeString(g, 'type', node.type);
+      node.write(g);
+    }
+  });
+  const resets = ck.spec.layers.some((l) => l.kind === 'clif' && (l.reset ?? 'subtract') === 'subtract')
+    ? '; subtract reset recorded in metadata only (other readers reset to 0)' : '';
+  return `wrote ${outPath}: NIR graph of ${nodes.length} nodes (${nodes.map((n) => n.type).join(' → ')}), dt = ${options.dt} s, ${bytes} bytes${resets}`;
+}
+
+/** Parses the exporter's command-line options (commander passes strings). */
+export function nirExportOptions(opts: Record<string, unknown>, checkpointPath: string): NirExportOptions {
+  const dt = opts.dt === undefined ? DEFAULT_DT : Number(opts.dt);
+  if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got '${opts.dt}'`);
+  const pooling = (opts.pooling ?? 'avg') as string;
+  if (pooling !== 'avg' && pooling !== 'sum') throw new SnnError('usage', `option --pooling: must be 'avg' or 'sum', got '${pooling}'`);
+  return { dt, allowSubtractReset: opts.allowSubtractReset === true, pooling, sourceName: basename(checkpointPath) };
+}

@@ -1,0 +1,15 @@
+import type { Exporter } from '../exporter.ts';
+import { DEFAULT_DT } from './convention.ts';
+import { exportNir, nirExportOptions } from './export.ts';
+
+/** `snn-export export nir CHECKPOINT -o model.nir`: the network as a NIR graph (HDF5). README.md explains the mapping. */
+export const nirExporter: Exporter = {
+  name: 'nir',
+  description: 'NIR graph (HDF5) for snnTorch, Norse, Lava, Rockpool, Sinabs, SpiNNaker2: CubaLIF neurons, CubaLI readout',
+  options: [
+    { flags: '--dt <seconds>', description: 'time step the NIR time constants are computed for; import with the same dt', defaultValue: String(DEFAULT_DT) },
+    { flags: '--allow-subtract-reset', description: 'export neurons that reset by subtraction (NIR only knows reset-to-value; recorded in metadata)' },
+    { flags: '--pooling <form>', description: "average pooling as 'avg' (AvgPool2d) or 'sum' (SumPool2d, 1/k² folded into the weights)", defaultValue: 'avg' },
+  ],
+  export: (checkpoint, outPath, options, checkpointPath) => exportNir(checkpoint, outPath, nirExportOptions(options, checkpointPath)),
+};
