@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
+import { registerVerify } from './verify.ts';
 import { registerDemo, registerTrain } from './train.ts';
 
 /**
@@ -12,4 +13,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerTrain,
   registerExport,
   registerImport,
+  registerVerify,
 ];

@@ -99,7 +99,7 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
   Object.assign(settings, limit ? { trainLimit: limit } : {}, testLimit ? { testLimit } : {});
   const spec = resume?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.classes);
   const result = await train({
-    spec, settings, data, out: f.out, resume, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
+    spec, settings, data, out: f.out, resume, dataset: { name: f.dataset, dir: f.dataDir }, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
     onEpoch: (r) => {
       if (f.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, train acc ${(r.trainAccuracy * 100).toFixed(2)} %, test acc ${((r.testAccuracy ?? 0) * 100).toFixed(2)} %, ${r.samplesPerSecond.toFixed(0)} samples/s, ${r.seconds.toFixed(1)} s\n`);

@@ -49,6 +49,8 @@ export interface TrainRun {
   /** Called after each epoch (the CLI prints JSON lines from it). */
   onEpoch?: (record: EpochRecord) => void;
   progress?: boolean;
+  /** Registry name and folder of the data set, recorded so that `verify` can load its test split. */
+  dataset?: { name: string; dir?: string };
   /** Stop after this many batches in total (tests use it to simulate an interruption). */
   stopAfterBatches?: number;
 }
@@ -87,7 +89,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   let epoch = run.resume?.progress?.epoch ?? 0;
   let startBatch = run.resume?.progress?.batch ?? 0;
   const checkpointOf = (progress: { epoch: number; batch: number }): Checkpoint => ({
-    spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { train: trainSet.describe(), test: testSet.describe() }, history, progress,
+    spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { ...run.dataset, train: trainSet.describe(), test: testSet.describe() }, history, progress,
   });
   let lastSave = Date.now();
   let batchesRun = 0;

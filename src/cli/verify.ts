@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
+import { loadDataset } from '../data/registry.ts';
+import { subset } from '../data/dataset.ts';
+import { SnnError } from '../errors.ts';
+import { verify } from '../../runtimes/parity/verify.ts';
+import type { VerifyReport } from '../../runtimes/parity/verify.ts';
+import { action, int, num } from './run.ts';
+
+const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)} %`;
+
+function table(r: VerifyReport): string {
+  const lines = [
+    `${r.checkpoint}: trained model ${pct(r.trainedAccuracy)} on ${r.samples} test samples`,
+    'runtime   accuracy   prediction agreement   equal spike counts   max |Δlogit|   samples/s',
+  ];
+  for (const f of r.runtimes) {
+    lines.push(`${f.runtime.padEnd(9)} ${pct(f.accuracy).padStart(8)}   ${pct(f.predictionAgreement, 3).padStart(20)}   ${pct(f.spikeCountAgreement, 3).padStart(18)}   ${f.maxLogitDifference.toExponential(2).padStart(12)}   ${(f.samples / f.seconds).toFixed(0).padStart(9)}`);
+  }
+  return lines.join('\n');
+}
+
+/** `snn-export verify CHECKPOINT --onnx MODEL --runtimes …`: the parity report; exits 6 below the thresholds. */
+export function registerVerify(program: Command): void {
+  program.command('verify')
+    .description('compare the trained model with its exports in each runtime on the test set (exit 6 below the thresholds)')
+    .argument('<checkpoint>', 'checkpoint file')
+    .option('--onnx <model>', 'exported ONNX model (for ort-node, ort-web)')
+    .option('--runtimes <names>', 'comma-separated runtimes', 'ort-node,ort-web,tfjs')
+    .option('--target <profile>', 'hardware profile (for hwsim)')
+    .option('--data-dir <dir>', 'folder of the data set (default: the one recorded in the checkpoint, or the embedded MNIST)')
+    .option('--limit <n>', 'only the first N test samples', int('limit'))
+    .option('--batch-size <n>', 'batch size', int('batch-size'), 500)
+    .option('--min-agreement <percent>', 'minimum prediction agreement', num('min-agreement'), 100)
+    .option('--min-spike-agreement <percent>', 'minimum share of equal spike counts', num('min-spike-agreement'), 99.9)
+    .option('--json', 'print the report as JSON')
+    .action(action(async (checkpointPath: string, o: { onnx?: string; runtimes: string; target?: string; dataDir?: string; limit?: number; batchSize: number; minAgreement: number; minSpikeAgreement: number; json?: boolean }) => {
+      const checkpoint = loadCheckpoint(checkpointPath);
+      const recorded = checkpoint.dataset as { name?: string; dir?: string } | undefined;
+      let test = loadDataset(recorded?.name ?? 'mnist', o.dataDir ?? recorded?.dir).test;
+      if (o.limit) test = subset(test, o.limit);
+      const report = await verify({
+        checkpoint, checkpointPath, test, runtimes: o.runtimes.split(',').map((s) => s.trim()).filter(Boolean), onnxPath: o.onnx, target: o.target, batchSize: o.batchSize,
+        onProgress: o.json || !process.stderr.isTTY ? undefined : (d, t) => process.stderr.write(`\rverify ${d}/${t}\x1b[K`),
+      });
+      if (!o.json && process.stderr.isTTY) process.stderr.write('\n');
+      const failing = report.runtimes.filter((f) => f.predictionAgreement * 100 < o.minAgreement - 1e-9 || f.spikeCountAgreement * 100 < o.minSpikeAgreement - 1e-9);
+      process.stdout.write(o.json ? `${JSON.stringify({ ...report, thresholds: { minAgreement: o.minAgreement, minSpikeAgreement: o.minSpikeAgreement }, passed: failing.length === 0 })}\n` : `${table(report)}\n`);
+      if (failing.length) {
+        throw new SnnError('parityFailed', `parity below the thresholds (prediction agreement ≥ ${o.minAgreement} %, equal spike counts ≥ ${o.minSpikeAgreement} %) for: ${failing.map((f) => `${f.runtime} (${pct(f.predictionAgreement, 3)}, ${pct(f.spikeCountAgreement, 3)})`).join(', ')}`);
+      }
+    }));
+}
