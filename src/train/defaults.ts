@@ -7,13 +7,13 @@ import type { TrainSettings } from './trainer.ts';
 export const DEFAULT_SETTINGS: TrainSettings = {
   epochs: 1,
   batchSize: 64,
-  lr: 2e-3,
+  lr: 3e-3,
   lrSchedule: 'cosine',
   seed: 1,
   gradient: 'trace',
   loss: 'mean',
   surrogate: 'fast-sigmoid',
-  surrogateWidth: 0.1,
+  surrogateWidth: 0.2,
   maxChunk: 25,
   initGain: 1,
 };
