@@ -91,21 +91,41 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
   // Temporal inputs arrive [T, B, …] and are processed as [T·B, …] (time-major rows).
   let current = resolved.spec.encoder.kind === 'direct' ? input : g.op('Reshape', [input, g.constInt64([-1, ...resolved.spec.inputShape])], {}, 'input_tb');
   let currentSteps: string[] | undefined;
+  /** The previous layer's spikes of all steps as one `[T·B, …]` tensor (joined on first use). */
+  const materialize = (): string => {
+    if (!current) current = currentSteps!.length === 1 ? currentSteps![0] : g.op('Concat', currentSteps!, { axis: 0 }, 'spikes_all');
+    return current;
+  };
 
   resolved.blocks.forEach((block, index) => {
     const isStatic = isStaticBlock(resolved, index);
     const name = block.neuron.name;
-    for (const _ of block.pre) {
-      current = g.op('Flatten', [current], { axis: 1 }, `${name}_flat`);
-      currentSteps = undefined;
-    }
     const inputShape = blockInputShape(block);
-
-    // Synaptic input z for all steps at once.
-    const { weightedOut, post, z } = isStatic && cfg.staticSynapticInput
-      ? { weightedOut: cfg.staticSynapticInput, post: [] as PostRecord[], z: cfg.staticSynapticInput }
-      : lowerSynapticInput(g, block, current, cfg);
-    const zSteps = isStatic ? Array(T).fill(z) : T === 1 ? [z] : g.opN('Split', [z], T, { axis: 0 }, `${name}_zt`);
+    // In inference, a dense layer fed by the previous layer's spikes takes them step by step: a small
+    // product per step costs less than joining all steps into one tensor and splitting the result.
+    const perStep = !cfg.record && !isStatic && currentSteps !== undefined && block.weighted.layer.kind === 'dense';
+    let zSteps: string[];
+    let weightedOut: string, post: PostRecord[], z: string;
+    if (perStep) {
+      zSteps = currentSteps!.map((s) => {
+        let x = s;
+        for (const _ of block.pre) x = g.op('Flatten', [x], { axis: 1 }, `${name}_flat`);
+        return lowerSynapticInput(g, block, x, cfg).z;
+      });
+      weightedOut = z = zSteps[0];
+      post = [];
+    } else {
+      current = materialize();
+      for (const _ of block.pre) {
+        current = g.op('Flatten', [current], { axis: 1 }, `${name}_flat`);
+        currentSteps = undefined;
+      }
+      // Synaptic input z for all steps at once.
+      ({ weightedOut, post, z } = isStatic && cfg.staticSynapticInput
+        ? { weightedOut: cfg.staticSynapticInput, post: [] as PostRecord[], z: cfg.staticSynapticInput }
+        : lowerSynapticInput(g, block, current, cfg));
+      zSteps = isStatic ? Array(T).fill(z) : T === 1 ? [z] : g.opN('Split', [z], T, { axis: 0 }, `${name}_zt`);
+    }
 
     // Input traces Q[t] = alpha·Q[t−1] + s_in[t], P[t] = beta·P[t−1] + Q[t] (trace gradient only).
     const neuron = clifParams(block.neuron.layer);
@@ -127,43 +147,53 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     }
 
     // The C-LIF recurrence, step by step (src/neuron/clif.ts).
-    let I = cfg.state === 'io' ? stateName(block, 'current') : '';
-    let V = cfg.state === 'io' ? stateName(block, 'membrane') : '';
-    const membranes: string[] = [];
-    const spikes: string[] = [];
+    const I0 = cfg.state === 'io' ? stateName(block, 'current') : '';
+    const V0 = cfg.state === 'io' ? stateName(block, 'membrane') : '';
+    const run = lowerRecurrence(g, name, neuron, zSteps, I0, V0);
     const spiking = neuron.theta !== undefined;
-    const theta = spiking ? g.constFloat([neuron.theta!]) : '';
-    for (let t = 0; t < T; t++) {
-      // With zero state, alpha·0 + z = z and beta·0 + I = I exactly, so the first step skips them.
-      I = I ? g.op('Add', [decay(g, I, neuron.alpha), zSteps[t]], {}, `${name}_I`) : zSteps[t];
-      const U = V ? g.op('Add', [decay(g, V, neuron.beta), I], {}, `${name}_U`) : I;
-      membranes.push(U);
-      if (!spiking) { V = U; continue; }
-      const s = g.op('Cast', [g.op('Greater', [U, theta], {}, `${name}_fire`)], { to: 1 }, `${name}_s`);
-      spikes.push(s);
-      V = neuron.reset === 'subtract'
-        ? g.op('Sub', [U, neuron.theta === 1 ? s : g.op('Mul', [s, theta])], {}, `${name}_V`)
-        : g.op('Mul', [U, g.op('Sub', [g.constFloat([1]), s])], {}, `${name}_V`);
-    }
-    finalState.current = I;
-    finalState.membrane = V;
+    const { membranes, spikes } = run;
+    finalState.current = run.current;
+    finalState.membrane = run.membrane;
 
     const membrane = cfg.record ? (T === 1 ? membranes[0] : g.op('Concat', membranes, { axis: 0 }, `${name}_U_all`)) : '';
     const record: BlockRecord = { block, isStatic, input: current, inputShape, weightedOut, post, membrane, traces, finalState };
     if (spiking) {
-      const all = T === 1 ? spikes[0] : g.op('Concat', spikes, { axis: 0 }, `${name}_spikes`);
-      record.spikes = all;
       record.spikeSteps = spikes;
       const count = T === 1 ? spikes[0] : g.op('Sum', spikes, {}, `${name}_count`);
       spikeCounts.set(name, block.outShape.length > 1 ? g.op('Flatten', [count], { axis: 1 }, `${name}_count_flat`) : count);
-      current = all;
       currentSteps = spikes;
+      current = '';
+      if (cfg.record) record.spikes = current = materialize();
     } else {
       readoutSum = T === 1 ? membranes[0] : g.op('Sum', membranes, {}, `${name}_sum`);
     }
     records.push(record);
   });
   return { blocks: records, readoutSum, spikeCounts };
+}
+
+interface RecurrenceResult { membranes: string[]; spikes: string[]; current: string; membrane: string }
+
+/** The C-LIF equations of src/neuron/clif.ts for steps with synaptic inputs `zSteps`, from state (I0, V0) or zero (''). */
+function lowerRecurrence(g: GraphBuilder, name: string, neuron: ReturnType<typeof clifParams>, zSteps: string[], I0: string, V0: string): RecurrenceResult {
+  let I = I0, V = V0;
+  const membranes: string[] = [];
+  const spikes: string[] = [];
+  const spiking = neuron.theta !== undefined;
+  const theta = spiking ? g.constFloat([neuron.theta!]) : '';
+  for (const z of zSteps) {
+    // With zero state, alpha·0 + z = z and beta·0 + I = I exactly, so the first step skips them.
+    I = I ? g.op('Add', [decay(g, I, neuron.alpha), z], {}, `${name}_I`) : z;
+    const U = V ? g.op('Add', [decay(g, V, neuron.beta), I], {}, `${name}_U`) : I;
+    membranes.push(U);
+    if (!spiking) { V = U; continue; }
+    const s = g.op('Cast', [g.op('Greater', [U, theta], {}, `${name}_fire`)], { to: 1 }, `${name}_s`);
+    spikes.push(s);
+    V = neuron.reset === 'subtract'
+      ? g.op('Sub', [U, neuron.theta === 1 ? s : g.op('Mul', [s, theta])], {}, `${name}_V`)
+      : g.op('Mul', [U, g.op('Sub', [g.constFloat([1]), s])], {}, `${name}_V`);
+  }
+  return { membranes, spikes, current: I, membrane: V };
 }
 
 /** The weighted layer and its post layers (pooling, flatten) on a block input: the synaptic input z. */

@@ -1,0 +1,25 @@
+import * as ort from 'onnxruntime-node';
+import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { BUILTIN_ARCHITECTURES } from '../src/spec/builtin.ts';
+import { validateSpec } from '../src/spec/validate.ts';
+import { initParams } from '../src/spec/params.ts';
+import { buildInferenceGraph } from '../src/compile/inference-graph.ts';
+const arch = process.argv[2] ?? 'fc';
+const spec = BUILTIN_ARCHITECTURES[arch]({ alpha: 0.9, beta: 0.8, timeSteps: 25, encoder: { kind: 'direct' } });
+const r = validateSpec(spec);
+const model = process.argv[3] ? readFileSync(process.argv[3]) : buildInferenceGraph({ resolved: r, steps: 25, params: initParams(r, 1, 3) }).model;
+for (const f of readdirSync('/tmp').filter((f) => f.startsWith('ortprof'))) unlinkSync('/tmp/' + f);
+const sess = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: '/tmp/ortprof' });
+const B = 128;
+const x = new ort.Tensor('float32', new Float32Array(B * 784).map(() => Math.random()), process.argv[3] ? [B, 784] : [B, 1, 28, 28]);
+const runs = 20;
+for (let i = 0; i < runs; i++) await sess.run({ [sess.inputNames[0]]: x });
+await (sess as any).endProfiling?.();
+const file = '/tmp/' + readdirSync('/tmp').filter((f) => f.startsWith('ortprof')).sort().pop();
+const events = JSON.parse(readFileSync(file, 'utf8')) as any[];
+const byOp = new Map<string, number>();
+let total = 0;
+for (const e of events) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) { byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur / runs / 1000); total += e.dur / runs / 1000; }
+const sessionRuns = events.filter((e) => e.name === 'model_run').map((e) => e.dur / 1000);
+console.log('kernel ms per run', total.toFixed(2), 'model_run ms median', sessionRuns.sort((a, b) => a - b)[Math.floor(sessionRuns.length / 2)]?.toFixed(2));
+for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(k.padEnd(20), v.toFixed(3));
