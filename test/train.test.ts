@@ -45,5 +45,5 @@ test('the same seed gives the same weights; an interrupted run resumed gives the
   const resumed = loadCheckpoint(c);
   assert.equal(resumed.optimizer?.step, loadCheckpoint(a).optimizer?.step);
   assert.deepEqual(resumed.spec, spec);
-  assert.equal((resumed.training as TrainSettings).gradient, settings.gradient);
+  assert.equal((resumed.training as unknown as TrainSettings).gradient, settings.gradient);
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
 import { registerVerify } from './verify.ts';
+import { registerData } from './data.ts';
 import { registerDemo, registerTrain } from './train.ts';
 
 /**
@@ -14,4 +15,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerExport,
   registerImport,
   registerVerify,
+  registerData,
 ];

@@ -7,6 +7,7 @@ import { validateSpec } from '../spec/validate.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { loadDataset, DATASETS } from '../data/registry.ts';
+import type { DatasetOptions } from '../data/registry.ts';
 import { subset } from '../data/dataset.ts';
 import { SURROGATE_KINDS } from '../neuron/surrogate.ts';
 import { GRADIENT_MODES } from '../compile/backward.ts';
@@ -29,10 +30,22 @@ interface TrainFlags {
   seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
+  frames?: number; crop?: string; scale?: number;
+}
+
+/** The data-set reading options from the flags (event frames, crop, MNIST-DVS scale). */
+export function datasetOptions(f: { frames?: number; crop?: string; scale?: number }): DatasetOptions {
+  let crop: [number, number, number] | undefined;
+  if (f.crop) {
+    const parts = f.crop.split(',').map(Number);
+    if (parts.length !== 3 || parts.some((p) => !Number.isInteger(p) || p < 0)) throw new SnnError('usage', `option --crop: '${f.crop}' is not LEFT,TOP,SIZE`);
+    crop = parts as [number, number, number];
+  }
+  return { frames: f.frames, crop, scale: f.scale };
 }
 
 /** The network spec from --spec FILE or a built-in architecture with the neuron flags. */
-function specFromFlags(f: TrainFlags, inputShape: number[], classes: number): NetworkSpec {
+function specFromFlags(f: TrainFlags, sampleShape: number[], temporal: boolean, classes: number): NetworkSpec {
   if (f.spec) {
     if (!existsSync(f.spec)) throw new SnnError('missingInput', `${f.spec}: spec file not found`);
     let spec: NetworkSpec;
@@ -42,8 +55,11 @@ function specFromFlags(f: TrainFlags, inputShape: number[], classes: number): Ne
   }
   const build = BUILTIN_ARCHITECTURES[f.arch];
   if (!build) throw new SnnError('usage', `option --arch: '${f.arch}' is not one of ${Object.keys(BUILTIN_ARCHITECTURES).join(', ')} (or give --spec FILE)`);
-  const encoder: Encoder = f.encoder === 'rate' ? { kind: 'rate', seed: f.seed } : f.encoder === 'events' ? { kind: 'events' } : { kind: 'direct' };
-  const spec = build({ alpha: f.alpha, beta: f.beta, theta: f.theta, reset: f.reset as ResetMode, timeSteps: f.timeSteps, encoder, inputShape, classes });
+  // Event data sets fix the encoder and T: their samples are [T, 2, H, W] frames.
+  const encoder: Encoder = temporal ? { kind: 'events' } : f.encoder === 'rate' ? { kind: 'rate', seed: f.seed } : { kind: 'direct' };
+  const timeSteps = temporal ? sampleShape[0] : f.timeSteps;
+  const inputShape = temporal ? sampleShape.slice(1) : sampleShape;
+  const spec = build({ alpha: f.alpha, beta: f.beta, theta: f.theta, reset: f.reset as ResetMode, timeSteps, encoder, inputShape, classes });
   validateSpec(spec);
   return spec;
 }
@@ -54,6 +70,9 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--spec <file>', 'network spec JSON file (instead of --arch)')
     .option('--dataset <name>', `data set (${Object.keys(DATASETS).join(', ')})`, 'mnist')
     .option('--data-dir <dir>', 'folder with the data set files (default for mnist: the embedded copy)')
+    .option('--frames <T>', 'event data sets: time bins per sample (the network runs T steps)', int('frames'))
+    .option('--crop <left,top,size>', 'event data sets: crop a square of the sensor instead of pooling it')
+    .option('--scale <n>', 'MNIST-DVS: display scale 4, 8 or 16', int('scale'))
     .option('--epochs <n>', 'epochs', int('epochs'), defaults.epochs)
     .option('--batch-size <n>', 'batch size', int('batch-size'), defaults.batchSize)
     .option('--lr <x>', 'learning rate (Adam)', num('lr'), defaults.lr)
@@ -68,7 +87,7 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--theta <x>', 'firing threshold', num('theta'), DEFAULT_NEURON.theta)
     .option('--reset <mode>', 'reset after a spike: subtract | zero', oneOf('reset', ['subtract', 'zero'] as const), 'subtract')
     .option('-T, --time-steps <n>', 'time steps', int('time-steps'), DEFAULT_NEURON.timeSteps)
-    .option('--encoder <kind>', 'direct | rate (static images)', oneOf('encoder', ['direct', 'rate', 'events'] as const), 'direct')
+    .option('--encoder <kind>', 'direct | rate (static images; event data sets always use their frames)', oneOf('encoder', ['direct', 'rate'] as const), 'direct')
     .option('--max-chunk <n>', 'longest run of steps per graph; longer T runs in chunks', int('max-chunk'), defaults.maxChunk)
     .option('--init-gain <x>', 'scale of the uniform ±1/√fan-in initialisation', num('init-gain'), defaults.initGain)
     .option('--limit <n>', 'use only the first N training samples', int('limit'))
@@ -91,15 +110,19 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
     surrogateWidth: f.surrogateWidth, maxChunk: f.maxChunk, initGain: f.initGain,
   };
   if (resume) settings.epochs = Math.max(settings.epochs, f.epochs);
-  let data = loadDataset(f.dataset, f.dataDir);
+  const recorded = resume?.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
+  const dsName = recorded?.name ?? f.dataset;
+  const dsDir = f.dataDir ?? recorded?.dir;
+  const dsOptions = recorded?.options ?? datasetOptions(f);
+  let data = loadDataset(dsName, dsDir, dsOptions);
   const limit = f.limit ?? (settings as { trainLimit?: number }).trainLimit;
   const testLimit = f.testLimit ?? (settings as { testLimit?: number }).testLimit;
   if (limit) data = { ...data, train: subset(data.train, limit) };
   if (testLimit) data = { ...data, test: subset(data.test, testLimit) };
   Object.assign(settings, limit ? { trainLimit: limit } : {}, testLimit ? { testLimit } : {});
-  const spec = resume?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.classes);
+  const spec = resume?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
   const result = await train({
-    spec, settings, data, out: f.out, resume, dataset: { name: f.dataset, dir: f.dataDir }, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
+    spec, settings, data, out: f.out, resume, dataset: { name: dsName, dir: dsDir, options: dsOptions }, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
     onEpoch: (r) => {
       if (f.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, train acc ${(r.trainAccuracy * 100).toFixed(2)} %, test acc ${((r.testAccuracy ?? 0) * 100).toFixed(2)} %, ${r.samplesPerSecond.toFixed(0)} samples/s, ${r.seconds.toFixed(1)} s\n`);

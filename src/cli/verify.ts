@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { loadDataset } from '../data/registry.ts';
+import type { DatasetOptions } from '../data/registry.ts';
 import { subset } from '../data/dataset.ts';
 import { SnnError } from '../errors.ts';
 import { verify } from '../../runtimes/parity/verify.ts';
@@ -36,8 +37,8 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(action(async (checkpointPath: string, o: { onnx?: string; runtimes: string; target?: string; dataDir?: string; limit?: number; batchSize: number; minAgreement: number; minSpikeAgreement: number; json?: boolean }) => {
       const checkpoint = loadCheckpoint(checkpointPath);
-      const recorded = checkpoint.dataset as { name?: string; dir?: string } | undefined;
-      let test = loadDataset(recorded?.name ?? 'mnist', o.dataDir ?? recorded?.dir).test;
+      const recorded = checkpoint.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
+      let test = loadDataset(recorded?.name ?? 'mnist', o.dataDir ?? recorded?.dir, recorded?.options).test;
       if (o.limit) test = subset(test, o.limit);
       const report = await verify({
         checkpoint, checkpointPath, test, runtimes: o.runtimes.split(',').map((s) => s.trim()).filter(Boolean), onnxPath: o.onnx, target: o.target, batchSize: o.batchSize,

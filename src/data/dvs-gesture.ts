@@ -23,6 +23,10 @@ export const GESTURE_CLASSES = [
 
 export interface DvsGestureOptions {
   frames?: FrameOptions;
+  /** Bytes per read while scanning a recording. Default 1 MiB. */
+  readChunkBytes?: number;
+  /** Events between the seek marks kept per recording. Default 2^20. */
+  indexStride?: number;
 }
 
 /** Frame defaults: 16 time bins per gesture interval, 128×128 pooled 4×4 to 32×32. */
@@ -58,16 +62,16 @@ export function readGestureLabels(path: string): GestureInterval[] {
  */
 class RecordingIndex {
   private marks: { offset: number; tFirst: number }[] | undefined;
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly chunkBytes: number, private readonly stride: number) {}
 
   private build(): { offset: number; tFirst: number }[] {
     const marks: { offset: number; tFirst: number }[] = [];
     let sinceMark = Infinity;
     streamEventFile(this.file, (chunk) => {
       if (chunk.count === 0) return;
-      if (sinceMark >= 1 << 20) { marks.push({ offset: chunk.byteOffset, tFirst: chunk.t[0] }); sinceMark = 0; }
+      if (sinceMark >= this.stride) { marks.push({ offset: chunk.byteOffset, tFirst: chunk.t[0] }); sinceMark = 0; }
       sinceMark += chunk.count;
-    }, { expectSensor: 'DVS128', chunkBytes: 1 << 20 });
+    }, { expectSensor: 'DVS128', chunkBytes: this.chunkBytes });
     return marks;
   }
 
@@ -80,19 +84,15 @@ class RecordingIndex {
     const startOffset = this.marks.length > 0 ? this.marks[from].offset : undefined;
     streamEventFile(this.file, (chunk) => {
       const { t } = chunk;
-      let first = -1, last = -1;
-      for (let i = 0; i < chunk.count; i++) if (t[i] >= start && t[i] < end) { if (first < 0) first = i; last = i; }
-      if (first >= 0) {
-        for (let i = first; i <= last; i++) if (t[i] >= start && t[i] < end) events.push(chunk.x[i], chunk.y[i], t[i], chunk.p[i]);
-      }
+      for (let i = 0; i < chunk.count; i++) if (t[i] >= start && t[i] < end) events.push(chunk.x[i], chunk.y[i], t[i], chunk.p[i]);
       // Timestamps are non-decreasing in cAER recordings: a chunk that starts past the end finishes the sample.
       return !(chunk.count > 0 && t[0] >= end);
-    }, { expectSensor: 'DVS128', chunkBytes: 1 << 20, startOffset });
+    }, { expectSensor: 'DVS128', chunkBytes: this.chunkBytes, startOffset });
     return events;
   }
 }
 
-function loadSplit(root: string, users: [number, number], split: 'train' | 'test', frames: FrameOptions, help: string): Dataset {
+function loadSplit(root: string, users: [number, number], split: 'train' | 'test', frames: FrameOptions, options: DvsGestureOptions, help: string): Dataset {
   const names = readdirSync(root).filter((n) => /^user\d+_.+\.aedat$/i.test(n)).sort();
   const samples: EventSample[] = [];
   const files: string[] = [];
@@ -102,7 +102,7 @@ function loadSplit(root: string, users: [number, number], split: 'train' | 'test
     const file = join(root, name);
     const labelsPath = join(root, name.replace(/\.aedat$/i, '_labels.csv'));
     if (!existsSync(labelsPath)) throw new SnnError('missingInput', `DVS128 Gesture: ${labelsPath} not found (each recording needs its _labels.csv); ${help}`);
-    const index = new RecordingIndex(file);
+    const index = new RecordingIndex(file, options.readChunkBytes ?? 1 << 20, options.indexStride ?? 1 << 20);
     files.push(file);
     for (const iv of readGestureLabels(labelsPath)) {
       samples.push({
@@ -125,5 +125,5 @@ export function loadDvsGesture(dir: string, options: DvsGestureOptions = {}): Da
   // The archive extracts to DvsGesture/; accept the folder itself or its parent.
   const root = existsSync(join(dir, 'DvsGesture')) ? join(dir, 'DvsGesture') : dir;
   const frames = options.frames ?? GESTURE_FRAMES;
-  return { train: loadSplit(root, [1, 23], 'train', frames, help), test: loadSplit(root, [24, 29], 'test', frames, help) };
+  return { train: loadSplit(root, [1, 23], 'train', frames, options, help), test: loadSplit(root, [24, 29], 'test', frames, options, help) };
 }

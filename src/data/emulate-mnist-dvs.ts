@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnnError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -61,6 +62,8 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
   const settingsByScale: Record<string, unknown> = {};
   const threads = options.writerThreads ?? 4;
   const writer = threads > 0 ? new AtomicWriterPool(threads) : new InlineWriter();
+  // Every digit folder exists even when --limit leaves it empty, so the layout is always complete.
+  for (const scale of scales) for (let d = 0; d < 10; d++) mkdirSync(join(options.outDir, `grabbed_data${d}`, `scale${scale}`), { recursive: true });
   try {
     for (const scale of scales) {
       // One sensor (one set of mismatched thresholds) per scale, as one camera recorded the release.

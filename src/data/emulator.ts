@@ -154,7 +154,8 @@ export class DvsEmulator {
     const level = new Float32Array(m);       // log intensity at the previous step
     const reference = new Float32Array(m);   // log intensity at the pixel's last reset
     const lastEvent = new Float64Array(m).fill(-Infinity);
-    const intensity = new Float32Array(m);
+    let intensity = new Float32Array(m);
+    let previous = new Float32Array(m);
     const onT = new Float32Array(m), offT = new Float32Array(m);
     for (let r = 0; r < box; r++) {
       for (let c = 0; c < box; c++) {
@@ -214,9 +215,12 @@ export class DvsEmulator {
     for (let k = 1; k <= steps; k++) {
       const tNow = (k * s.durationUs) / steps, tPrev = ((k - 1) * s.durationUs) / steps, dt = tNow - tPrev;
       [px, py] = position(tNow);
+      const swap = previous; previous = intensity; intensity = swap;
       render(px, py);
       for (let i = 0; i < m; i++) {
         const I = intensity[i];
+        // Same light as last step: the level and the reference are unchanged, so nothing can fire.
+        if (I === previous[i]) continue;
         const L = I === 0 ? logBlack : Math.log(s.blackLevel + I);
         const Lprev = level[i];
         level[i] = L;

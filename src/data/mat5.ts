@@ -12,6 +12,8 @@ import type { ChunkedFile } from './events/chunked-file.ts';
  * `miCOMPRESSED` element (zlib stream). Numeric arrays are column-major. v7.3 files are HDF5 and are
  * refused with a pointer to `-v7`.
  */
+
+/** MATLAB array class codes (array flags, bits 0–7). */
 export const MAT_CLASSES: Record<number, string> = {
   1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single',
   8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, relative } from 'node:path';
 import { SnnError, malformed } from '../errors.ts';
 import { Random } from '../util/random.ts';
 import type { DatasetSplits } from './dataset.ts';
@@ -15,6 +16,8 @@ import type { FrameOptions } from './frames.ts';
  * (stratified), recorded in `describe()`. A folder written by `snn-export data emulate` carries
  * `emulation.json`, and then the MNIST split the images came from is used instead.
  */
+
+/** The display scales the release was recorded at. */
 export const MNIST_DVS_SCALES = [4, 8, 16] as const;
 export const EMULATION_MANIFEST = 'emulation.json';
 
@@ -55,18 +58,19 @@ export function loadMnistDvs(dir: string, options: MnistDvsOptions = {}): Datase
   const help = `put the MNIST-DVS folders grabbed_data0 … grabbed_data9 (each with scale4/, scale8/, scale16/ of .aedat files, from the grabbed_data{d}.zip archives of IMSE-CNM) in ${dir}, or make an emulated copy with 'snn-export data emulate --from mnist -o ${dir}'`;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SnnError('missingInput', `MNIST-DVS: folder ${dir} not found; ${help}`);
 
+  const manifestPath = join(dir, EMULATION_MANIFEST);
+  const splitMode = options.split ?? 'auto';
+  const useManifest = splitMode === 'manifest' || (splitMode === 'auto' && existsSync(manifestPath));
   const byDigit: { file: string; index: number }[][] = [];
   for (let d = 0; d < 10; d++) {
     const folder = join(dir, `grabbed_data${d}`, `scale${scale}`);
     if (!existsSync(folder)) throw new SnnError('missingInput', `MNIST-DVS: ${folder} not found; ${help}`);
     const names = readdirSync(folder).filter((n) => n.toLowerCase().endsWith('.aedat')).sort();
-    if (names.length === 0) throw new SnnError('missingInput', `MNIST-DVS: no .aedat files in ${folder}; ${help}`);
+    // An emulated subset (--limit) may leave a digit empty; a real download never does.
+    if (names.length === 0 && !useManifest) throw new SnnError('missingInput', `MNIST-DVS: no .aedat files in ${folder}; ${help}`);
     byDigit.push(names.map((n) => ({ file: join(folder, n), index: fileIndex(n) })));
   }
 
-  const manifestPath = join(dir, EMULATION_MANIFEST);
-  const splitMode = options.split ?? 'auto';
-  const useManifest = splitMode === 'manifest' || (splitMode === 'auto' && existsSync(manifestPath));
   let manifest: EmulationManifest | undefined;
   if (useManifest) {
     if (!existsSync(manifestPath)) throw new SnnError('missingInput', `MNIST-DVS: ${manifestPath} not found (the manifest split is only available for emulated folders)`);
@@ -101,9 +105,11 @@ export function loadMnistDvs(dir: string, options: MnistDvsOptions = {}): Datase
       for (let k = 0; k < files.length; k++) (k < nTest ? test : train).push(sample(files[order[k]].file, d));
     }
   }
+  // A digest of the test files' names pins the split down for a checkpoint without listing them.
+  const testDigest = createHash('sha256').update(test.map((s) => relative(dir, s.source)).sort().join('\n')).digest('hex').slice(0, 16);
   const split = manifest
-    ? { kind: 'manifest', manifest: manifestPath, testIndexFrom: manifest.testIndexFrom }
-    : { kind: 'seeded-stratified', seed, testFraction };
+    ? { kind: 'manifest', manifest: manifestPath, testIndexFrom: manifest.testIndexFrom, testFilesSha256: testDigest }
+    : { kind: 'seeded-stratified', seed, testFraction, testFilesSha256: testDigest };
   const common = { source: dir, format: 'MNIST-DVS (AEDAT 2.0, DVS128)', scale, split };
   return {
     train: eventFrameDataset('mnist-dvs-train', train, { width: 128, height: 128 }, frames, 10, { ...common, labelCounts: labelCounts(train.map((s) => s.label), 10) }),

@@ -12,6 +12,8 @@ import { readMat5 } from './mat5.ts';
  * channel, image), and `y` (N, 1) holding 1…10, where 10 means the digit 0. Samples are
  * `[3, 32, 32]` (channel, row, column) scaled to [0, 1]. `extra_32x32.mat` is not used.
  */
+
+/** File names of the two splits. */
 export const SVHN_FILES = { train: 'train_32x32.mat', test: 'test_32x32.mat' } as const;
 
 /** Decodes one SVHN `.mat` file into CHW uint8 images and 0–9 labels. */

@@ -50,7 +50,7 @@ export interface TrainRun {
   onEpoch?: (record: EpochRecord) => void;
   progress?: boolean;
   /** Registry name and folder of the data set, recorded so that `verify` can load its test split. */
-  dataset?: { name: string; dir?: string };
+  dataset?: { name: string; dir?: string; options?: object };
   /** Stop after this many batches in total (tests use it to simulate an interruption). */
   stopAfterBatches?: number;
 }

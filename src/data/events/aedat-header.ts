@@ -26,7 +26,7 @@ const MAX_HEADER_BYTES = 16 << 20;
  */
 export function readAedatHeader(file: ChunkedFile): AedatHeader {
   const where = file.path;
-  let window = file.readAt(0, Math.min(file.size, 1 << 16));
+  let window = file.readAt(0, Math.min(file.size, 1 << 12));
   const lines: string[] = [];
   let pos = 0;
   let version = '1.0';
@@ -48,12 +48,8 @@ export function readAedatHeader(file: ChunkedFile): AedatHeader {
       end++;
     }
     if (!text) break;
-    if (end >= window.length) {
-      if (lines.length === 0 || !version.startsWith('3')) {
-        // A last '#' line without a newline at the end of the file: a header-only file cut short.
-        throw malformed(`${where}: offset ${pos}`, `header line runs to the end of the file without a line feed (truncated header)`);
-      }
-    }
+    // A '#' line that runs to the end of the file without a line feed: a header cut short.
+    if (end >= window.length) throw malformed(`${where}: offset ${pos}`, `header line runs to the end of the file without a line feed (truncated header)`);
     let line = Buffer.from(window.buffer, window.byteOffset + pos, end - pos).toString('latin1');
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (lines.length === 0 && line.startsWith('#!AER-DAT')) version = line.slice('#!AER-DAT'.length).trim();

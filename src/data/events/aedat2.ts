@@ -16,10 +16,18 @@ import type { ChunkSink, EventFileInfo, StreamOptions, StreamSummary } from './e
  * counted. Any other bit above 15 means a different address layout (DAVIS puts x in bits 12–21 and
  * y in 22–30), which is refused rather than decoded into wrong pixels.
  */
+
+/** Side of the DVS128 pixel array. */
 export const DVS128_SIZE = 128;
 
 const DAVIS_BITS = 0x7fff0000;
 const WRAP = 2 ** 32;
+/**
+ * Old jAER files can step back in time a little (USB packets out of order), but a jump back of
+ * more than this that is not a 32-bit wrap means the bytes are not events (AEDAT 1.0 has no other
+ * check: every 6-byte record decodes to some address).
+ */
+export const MAX_BACKWARD_US = 10_000_000;
 
 /** Parses and checks the header and body length; used before streaming. */
 export function openAedat2(file: ChunkedFile): EventFileInfo & { recordBytes: 6 | 8 } {
@@ -79,7 +87,10 @@ export function streamAedat2(file: ChunkedFile, sink: ChunkSink, options: Stream
           skipped++;
           continue;
         }
-        if (ts < last - 2147483648) { wrapBase += WRAP; ts += WRAP; }
+        if (ts < last) {
+          if (ts < last - 2147483648) { wrapBase += WRAP; ts += WRAP; }
+          else if (ts < last - MAX_BACKWARD_US) throw timeJump(where, offset + o, last, ts);
+        }
         last = ts;
         x[k] = (a >>> 1) & 0x7f; y[k] = (a >>> 8) & 0x7f; p[k] = a & 1; t[k] = ts; k++;
       }
@@ -88,7 +99,10 @@ export function streamAedat2(file: ChunkedFile, sink: ChunkSink, options: Stream
         const a = view.getUint16(o, false);
         let ts = view.getUint32(o + 2, false) + wrapBase;
         if (a > 0x7fff) { skipped++; continue; }
-        if (ts < last - 2147483648) { wrapBase += WRAP; ts += WRAP; }
+        if (ts < last) {
+          if (ts < last - 2147483648) { wrapBase += WRAP; ts += WRAP; }
+          else if (ts < last - MAX_BACKWARD_US) throw timeJump(where, offset + o, last, ts);
+        }
         last = ts;
         x[k] = (a >>> 1) & 0x7f; y[k] = (a >>> 8) & 0x7f; p[k] = a & 1; t[k] = ts; k++;
       }
@@ -100,6 +114,10 @@ export function streamAedat2(file: ChunkedFile, sink: ChunkSink, options: Stream
   }
   const { recordBytes: _r, ...plain } = info;
   return { info: plain, events, skipped };
+}
+
+function timeJump(where: string, offset: number, last: number, ts: number): SnnError {
+  return malformed(`${where}: offset ${offset}`, `timestamp ${ts} µs is ${last - ts} µs before the previous event's (${last} µs): more than the ${MAX_BACKWARD_US / 1e6} s an AEDAT file may step back, so these bytes are not events (or the recording's timestamps were reset mid-file)`);
 }
 
 function davisAddress(where: string, offset: number, a: number): SnnError {

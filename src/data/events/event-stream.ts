@@ -9,7 +9,7 @@
  * Polarity `p` is 1 for ON (brightness increase) and 0 for OFF. Timestamps are µs as float64
  * integers (exact up to 2^53 µs, 285 years).
  */
-export type EventFormat = 'AEDAT 1.0' | 'AEDAT 2.0' | 'AEDAT 3.1' | 'N-MNIST';
+export type EventFormat = 'AEDAT 1.0' | 'AEDAT 2.0' | 'AEDAT 3.1' | 'N-MNIST bin';
 
 /** Where address (0, 0) sits on the sensor. */
 export type Origin = 'lower-left' | 'upper-left';

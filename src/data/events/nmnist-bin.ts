@@ -10,6 +10,8 @@ import type { ChunkSink, EventFileInfo, StreamOptions, StreamSummary } from './e
  * row 0 at the top, as in tonic), `origin: 'upper-left'`. Coordinates ≥ 34 are refused: they mean
  * the file is not N-MNIST (or is damaged).
  */
+
+/** Side of the N-MNIST sensor crop. */
 export const NMNIST_SIZE = 34;
 const RECORD = 5;
 
@@ -18,7 +20,7 @@ export function openNmnist(file: ChunkedFile): EventFileInfo {
     const lastWhole = file.size - (file.size % RECORD);
     throw malformed(`${file.path}: offset ${lastWhole}`, `truncated record: ${file.size} bytes is not a multiple of the 5-byte N-MNIST record (${file.size % RECORD} bytes left over)`);
   }
-  return { path: file.path, format: 'N-MNIST', headerLines: [], bodyOffset: 0, width: NMNIST_SIZE, height: NMNIST_SIZE, origin: 'upper-left', sensor: 'ATIS (N-MNIST 34×34)' };
+  return { path: file.path, format: 'N-MNIST bin', headerLines: [], bodyOffset: 0, width: NMNIST_SIZE, height: NMNIST_SIZE, origin: 'upper-left', sensor: 'ATIS (N-MNIST 34×34)' };
 }
 
 export function streamNmnist(file: ChunkedFile, sink: ChunkSink, options: StreamOptions = {}): StreamSummary {

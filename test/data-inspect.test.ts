@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { formatReport, inspectFile } from '../src/data/inspect.ts';
+import type { EventFileReport, IdxReport } from '../src/data/inspect.ts';
+import { embeddedMnistDir } from '../src/data/mnist.ts';
+
+const EVENTS_DIR = fileURLToPath(new URL('../../shared/data/events/', import.meta.url));
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const expected = JSON.parse(readFileSync(join(EVENTS_DIR, 'expected_stats.json'), 'utf8')) as Record<string, never>[];
+const tmp = mkdtempSync(join(tmpdir(), 'snn-data-inspect-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs `snn-export data …` through the command's own registration (commands.ts wires it for users). */
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const script = `import { Command } from 'commander'; import { registerData } from './src/cli/data.ts';
+    const program = new Command('snn-export').exitOverride(); registerData(program);
+    await program.parseAsync(${JSON.stringify(args)}, { from: 'user' });`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('data inspect', () => {
+  test('event files: counts, ranges, ON count, first/last timestamps and checksums of expected_stats.json', () => {
+    for (const e of expected) {
+      const r = inspectFile(join(EVENTS_DIR, e.file)) as EventFileReport;
+      assert.equal(r.kind, 'events');
+      assert.deepEqual(
+        [r.format, r.events, r.xRange, r.yRange, r.onEvents, r.tFirst, r.tLast, r.sumX, r.sumY, r.sumT],
+        [e.format, e.events, e.x_range, e.y_range, e.on_events, e.t_first, e.t_last, e.sum_x, e.sum_y, e.sum_t],
+        e.file,
+      );
+    }
+  });
+
+  test('IDX labels give label counts; images give their shape', () => {
+    const labels = inspectFile(join(embeddedMnistDir(), 't10k-labels-idx1-ubyte')) as IdxReport;
+    assert.deepEqual(labels.dims, [10000]);
+    assert.equal(Object.values(labels.labelCounts!).reduce((a, b) => a + b, 0), 10000);
+    assert.equal(labels.labelCounts!['7'], 1028);
+    const images = inspectFile(join(embeddedMnistDir(), 't10k-images-idx3-ubyte')) as IdxReport;
+    assert.deepEqual(images.dims, [10000, 28, 28]);
+    assert.match(formatReport(images), /dims\s+10000×28×28/);
+  });
+
+  test('CLI: text and --json output, and exit code 3 with one line for a malformed file', () => {
+    const file = join(EVENTS_DIR, 'aedat2/mnistdvs_mnist_0_scale04_0001.aedat');
+    const text = cli('data', 'inspect', file);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /format\s+AEDAT 2\.0/);
+    assert.match(text.stdout, /sumT\s+16402402820/);
+    assert.match(text.stdout, /xRange\s+0 … 126/);
+    const json = cli('data', 'inspect', file, '--json');
+    assert.equal(json.status, 0, json.stderr);
+    const report = JSON.parse(json.stdout);
+    assert.deepEqual([report.events, report.onEvents, report.sumX, report.sumY], [15744, 7874, 1053121, 987962]);
+    const broken = join(tmp, 'broken.aedat');
+    writeFileSync(broken, readFileSync(file).subarray(0, 1003));
+    const bad = cli('data', 'inspect', broken);
+    assert.equal(bad.status, 3);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, /broken\.aedat: offset 1000/);
+    const v4 = cli('data', 'inspect', join(EVENTS_DIR, 'aedat4/tonic_sample.aedat4'));
+    assert.equal(v4.status, 8);
+  });
+
+  test('CLI: emulate writes a readable folder', () => {
+    const out = join(tmp, 'emulated');
+    const r = cli('data', 'emulate', '--from', 'mnist', '-o', out, '--limit', '2', '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /wrote 4 recordings/);
+    const wrong = cli('data', 'emulate', '--from', 'cifar', '-o', out);
+    assert.equal(wrong.status, 2);
+  });
+});
