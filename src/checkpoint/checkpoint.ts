@@ -44,7 +44,7 @@ export interface Checkpoint {
   dataset?: Record<string, unknown>;
   history: EpochRecord[];
   /** Position to resume from: epochs finished and batches done in the current epoch. */
-  progress?: { epoch: number; batch: number };
+  progress?: { epoch: number; batch: number; [state: string]: unknown };
 }
 
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array[] {

@@ -24,6 +24,11 @@ export interface BackwardConfig {
   steps: number;
   /** Index of the lowest block that trains; the backward pass stops there (FreezeOut). */
   firstTrainable: number;
+  /**
+   * Steps whose backward pass runs (backward phase skipping); all steps when undefined. The
+   * other steps cost no backward work: their rows are dropped before any backward node.
+   */
+  kept?: number[];
   /** Value name of a layer's trace weights c[t], `[T]` (trace mode): ∂U[t]/∂b, and P[t] = c[t]·x for a static input. */
   traceWeights?: (neuronLayer: string) => string;
   param(name: string): string;
@@ -31,23 +36,39 @@ export interface BackwardConfig {
 
 /** Returns the gradient value name of each trained parameter. `readoutError` is dL/dU of the readout, `[T·B, K]`. */
 export function lowerBackward(g: GraphBuilder, cfg: BackwardConfig, fwd: ForwardResult, readoutError: string): Map<string, string> {
+  if (cfg.kept && cfg.mode === 'bptt') throw new RangeError('lowerBackward: backward phase skipping needs a current-time-step gradient (instant or trace), not bptt');
+  const kept = cfg.kept && cfg.kept.length < cfg.steps ? cfg.kept : undefined;
+  // Rows [t·B … t·B+B−1] of the steps that are kept, from a time-major [T·B, …] tensor.
+  const select = (value: string, shape: number[]): string => kept
+    ? g.op('Reshape', [g.op('Gather', [g.op('Reshape', [value, g.constInt64([cfg.steps, -1])]), g.constInt64(kept)], { axis: 0 }, 'kept_rows'), g.constInt64([-1, ...shape])])
+    : value;
+  const steps = kept ? kept.length : cfg.steps;
   const grads = new Map<string, string>();
-  let gradOut = ''; // dL/d(block output), [T·B, N…]
+  let gradOut = ''; // dL/d(block output) at the kept steps, [K·B, N…]
   for (let index = fwd.blocks.length - 1; index >= cfg.firstTrainable; index--) {
     const rec = fwd.blocks[index];
     const name = rec.block.neuron.name;
     const neuron = clifParams(rec.block.neuron.layer);
     // dL/dU[t] from this step's own effect.
     let delta = neuron.theta === undefined
-      ? readoutError
-      : lowerSurrogateProduct(g, cfg.surrogate, gradOut, rec.membrane, neuron.theta, name);
+      ? select(readoutError, rec.block.outShape)
+      : lowerSurrogateProduct(g, cfg.surrogate, gradOut, select(rec.membrane, rec.block.outShape), neuron.theta, name);
     if (cfg.mode === 'bptt') delta = reverseRecurrence(g, cfg.steps, delta, rec, neuron.alpha, neuron.beta, neuron.theta !== undefined && neuron.reset === 'zero');
     // A static block's synaptic input is the same at every step, so its error is summed over time
     // first (weighted by c[t] in trace mode, where P[t] = c[t]·x): one product instead of T.
-    if (rec.isStatic) delta = sumOverTime(g, cfg, rec, delta, rec.block.outShape, cfg.mode === 'trace');
+    if (rec.isStatic) delta = sumOverTime(g, cfg, steps, rec, delta, rec.block.outShape, cfg.mode === 'trace');
     // Back through pooling and flatten to the weighted layer's output.
-    for (let i = rec.post.length - 1; i >= 0; i--) delta = postBackward(g, rec.post[i], delta, name);
-    addWeightGrads(g, cfg, rec, delta, grads);
+    for (let i = rec.post.length - 1; i >= 0; i--) {
+      const p = rec.post[i];
+      // Max-pooling indices are positions in the whole tensor, so with skipping they are taken anew
+      // from the kept rows of the pooling input (a small forward cost) instead of the forward's.
+      const indices = p.kind === 'maxpool' && kept && !rec.isStatic
+        ? g.opN('MaxPool', [select(p.input, p.inShape)], 2, { kernel_shape: [p.size, p.size], strides: [p.size, p.size] }, `${name}_kept_pool`)[1]
+        : p.indices;
+      delta = postBackward(g, { ...p, indices }, delta, name);
+    }
+    const x = cfg.mode === 'trace' && !rec.isStatic ? select(rec.traces!, rec.inputShape) : rec.isStatic ? rec.input : select(rec.input, rec.inputShape);
+    addWeightGrads(g, cfg, steps, rec, x, delta, grads);
     if (index > cfg.firstTrainable) {
       gradOut = inputGrad(g, cfg, rec, delta);
       if (rec.block.pre.length) gradOut = g.op('Reshape', [gradOut, g.constInt64([-1, ...rec.block.inShape])], {}, `${name}_unflat`);
@@ -55,7 +76,6 @@ export function lowerBackward(g: GraphBuilder, cfg: BackwardConfig, fwd: Forward
   }
   return grads;
 }
-
 
 /**
  * BPTT through one layer's state, backwards in time, for the error `ext` on U[t] from outside:
@@ -89,7 +109,12 @@ function postBackward(g: GraphBuilder, p: BlockRecord['post'][number], delta: st
     case 'flatten':
       return g.op('Reshape', [delta, g.constInt64([-1, ...p.inShape])], {}, `${hint}_unflat`);
     case 'maxpool':
-      return g.op('MaxUnpool', [delta, p.indices!, g.op('Shape', [p.input])], { kernel_shape: [p.size, p.size], strides: [p.size, p.size] }, `${hint}_unpool`);
+    {
+      // The unpooled shape: δ's batch and channel dims with the pre-pool height and width.
+      const lead = g.op('Slice', [g.op('Shape', [delta]), g.constInt64([0]), g.constInt64([2])]);
+      const shape = g.op('Concat', [lead, g.constInt64(p.inShape.slice(1))], { axis: 0 });
+      return g.op('MaxUnpool', [delta, p.indices!, shape], { kernel_shape: [p.size, p.size], strides: [p.size, p.size] }, `${hint}_unpool`);
+    }
     case 'avgpool': {
       // Each input cell of a window receives δ/k²: a grouped transposed convolution with a constant kernel.
       const [c, h, w] = p.inShape;
@@ -103,30 +128,24 @@ function postBackward(g: GraphBuilder, p: BlockRecord['post'][number], delta: st
 }
 
 /** δz summed over time (`[T·B, …]` → `[B, …]`), weighted by c[t] in trace mode. */
-function sumOverTime(g: GraphBuilder, cfg: BackwardConfig, rec: BlockRecord, delta: string, shape: number[], weighted: boolean): string {
-  const rows = g.op('Reshape', [delta, g.constInt64([cfg.steps, -1])]);
+function sumOverTime(g: GraphBuilder, cfg: BackwardConfig, steps: number, rec: BlockRecord, delta: string, shape: number[], weighted: boolean): string {
+  const rows = g.op('Reshape', [delta, g.constInt64([steps, -1])]);
   const summed = weighted
     ? g.op('MatMul', [g.op('Unsqueeze', [cfg.traceWeights!(rec.block.neuron.name), g.constInt64([0])]), rows])
     : g.op('ReduceSum', [rows, g.constInt64([0])], { keepdims: 0 });
   return g.op('Reshape', [summed, g.constInt64([-1, ...shape])], {}, 'dz_sum');
 }
 
-function addWeightGrads(g: GraphBuilder, cfg: BackwardConfig, rec: BlockRecord, delta: string, grads: Map<string, string>): void {
+/** dW and db of a block from δz (summed over time for a static block) and the input x it pairs with (s_in, P, or x). */
+function addWeightGrads(g: GraphBuilder, cfg: BackwardConfig, steps: number, rec: BlockRecord, x: string, delta: string, grads: Map<string, string>): void {
   const w = rec.block.weighted;
-  const trace = cfg.mode === 'trace';
-  const zShape = w.outShape;
-  // The input the weight gradient pairs δz with: s_in[t], or P[t] in trace mode; a static block's
-  // δz arrives already summed over time and pairs with x.
-  const x = trace && !rec.isStatic ? rec.traces! : rec.input;
-  const d = delta;
   const weightGrad = w.layer.kind === 'dense'
-    ? g.op('Gemm', [d, x], { transA: 1 }, `${w.name}_dW`)
-    : convWeightGrad(g, x, d, rec);
+    ? g.op('Gemm', [delta, x], { transA: 1 }, `${w.name}_dW`)
+    : convWeightGrad(g, x, delta, rec);
   grads.set(`${w.name}.weight`, weightGrad);
   if (w.layer.bias !== false) {
     // ∂U[t]/∂b is 1 (instant, bptt) or c[t] (trace).
-    let db = d;
-    if (trace && !rec.isStatic) db = sumOverTime(g, cfg, rec, delta, zShape, true);
+    const db = cfg.mode === 'trace' && !rec.isStatic ? sumOverTime(g, cfg, steps, rec, delta, w.outShape, true) : delta;
     const axes = w.layer.kind === 'dense' ? [0] : [0, 2, 3];
     grads.set(`${w.name}.bias`, g.op('ReduceSum', [db, g.constInt64(axes)], { keepdims: 0 }, `${w.name}_db`));
   }

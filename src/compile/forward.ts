@@ -20,6 +20,10 @@ export interface ForwardConfig {
   state: 'zero' | 'io';
   /** Keep the tensors the backward pass needs. */
   record: boolean;
+  /** With `record`, the first block that records; frozen blocks below it run forward only. */
+  recordFrom?: number;
+  /** With `record`, keep max-pooling indices (not needed when the backward pass takes them anew). */
+  poolIndices?: boolean;
   /** Compute the input traces Q, P of the trace gradient (DESIGN §4). */
   trace: boolean;
   /** Value name of parameter `<layer>.weight|bias` (a graph input or an initializer). */
@@ -99,18 +103,20 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
 
   resolved.blocks.forEach((block, index) => {
     const isStatic = isStaticBlock(resolved, index);
+    const record = cfg.record && index >= (cfg.recordFrom ?? 0);
+    const blockCfg = { ...cfg, record, poolIndices: cfg.poolIndices !== false || isStatic };
     const name = block.neuron.name;
     const inputShape = blockInputShape(block);
     // In inference, a dense layer fed by the previous layer's spikes takes them step by step: a small
     // product per step costs less than joining all steps into one tensor and splitting the result.
-    const perStep = !cfg.record && !isStatic && currentSteps !== undefined && block.weighted.layer.kind === 'dense';
+    const perStep = !record && !isStatic && currentSteps !== undefined && block.weighted.layer.kind === 'dense';
     let zSteps: string[];
     let weightedOut: string, post: PostRecord[], z: string;
     if (perStep) {
       zSteps = currentSteps!.map((s) => {
         let x = s;
         for (const _ of block.pre) x = g.op('Flatten', [x], { axis: 1 }, `${name}_flat`);
-        return lowerSynapticInput(g, block, x, cfg).z;
+        return lowerSynapticInput(g, block, x, blockCfg).z;
       });
       weightedOut = z = zSteps[0];
       post = [];
@@ -123,7 +129,7 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
       // Synaptic input z for all steps at once.
       ({ weightedOut, post, z } = isStatic && cfg.staticSynapticInput
         ? { weightedOut: cfg.staticSynapticInput, post: [] as PostRecord[], z: cfg.staticSynapticInput }
-        : lowerSynapticInput(g, block, current, cfg));
+        : lowerSynapticInput(g, block, current, blockCfg));
       zSteps = isStatic ? Array(T).fill(z) : T === 1 ? [z] : g.opN('Split', [z], T, { axis: 0 }, `${name}_zt`);
     }
 
@@ -131,7 +137,7 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     const neuron = clifParams(block.neuron.layer);
     const finalState: Record<string, string> = {};
     let traces: string | undefined;
-    if (cfg.record && cfg.trace && !isStatic) {
+    if (record && cfg.trace && !isStatic) {
       const inSteps = currentSteps ?? (T === 1 ? [current] : g.opN('Split', [current], T, { axis: 0 }, `${name}_in_t`));
       let q = cfg.state === 'io' ? stateName(block, 'q') : '';
       let p = cfg.state === 'io' ? stateName(block, 'p') : '';
@@ -155,19 +161,19 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     finalState.current = run.current;
     finalState.membrane = run.membrane;
 
-    const membrane = cfg.record ? (T === 1 ? membranes[0] : g.op('Concat', membranes, { axis: 0 }, `${name}_U_all`)) : '';
-    const record: BlockRecord = { block, isStatic, input: current, inputShape, weightedOut, post, membrane, traces, finalState };
+    const membrane = record ? (T === 1 ? membranes[0] : g.op('Concat', membranes, { axis: 0 }, `${name}_U_all`)) : '';
+    const blockRecord: BlockRecord = { block, isStatic, input: current, inputShape, weightedOut, post, membrane, traces, finalState };
     if (spiking) {
-      record.spikeSteps = spikes;
+      blockRecord.spikeSteps = spikes;
       const count = T === 1 ? spikes[0] : g.op('Sum', spikes, {}, `${name}_count`);
       spikeCounts.set(name, block.outShape.length > 1 ? g.op('Flatten', [count], { axis: 1 }, `${name}_count_flat`) : count);
       currentSteps = spikes;
       current = '';
-      if (cfg.record) record.spikes = current = materialize();
+      if (record) blockRecord.spikes = current = materialize();
     } else {
       readoutSum = T === 1 ? membranes[0] : g.op('Sum', membranes, {}, `${name}_sum`);
     }
-    records.push(record);
+    records.push(blockRecord);
   });
   return { blocks: records, readoutSum, spikeCounts };
 }
@@ -197,7 +203,7 @@ function lowerRecurrence(g: GraphBuilder, name: string, neuron: ReturnType<typeo
 }
 
 /** The weighted layer and its post layers (pooling, flatten) on a block input: the synaptic input z. */
-export function lowerSynapticInput(g: GraphBuilder, block: Block, current: string, cfg: Pick<ForwardConfig, 'record' | 'param'>): { weightedOut: string; post: PostRecord[]; z: string } {
+export function lowerSynapticInput(g: GraphBuilder, block: Block, current: string, cfg: Pick<ForwardConfig, 'record' | 'param' | 'poolIndices'>): { weightedOut: string; post: PostRecord[]; z: string } {
   const w = block.weighted;
   const bias = w.layer.bias !== false ? [cfg.param(`${w.name}.bias`)] : [];
   const weightedOut = w.layer.kind === 'dense'
@@ -215,7 +221,7 @@ export function lowerSynapticInput(g: GraphBuilder, block: Block, current: strin
     } else if (p.layer.kind === 'maxpool' || p.layer.kind === 'avgpool') {
       const k = p.layer.size;
       const attrs = { kernel_shape: [k, k], strides: [k, k] };
-      if (p.layer.kind === 'maxpool' && cfg.record) {
+      if (p.layer.kind === 'maxpool' && cfg.record && cfg.poolIndices !== false) {
         const [out, indices] = g.opN('MaxPool', [z], 2, attrs, p.name);
         post.push({ kind: 'maxpool', size: k, input: z, inShape: p.inShape, indices });
         z = out;

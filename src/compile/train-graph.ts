@@ -32,6 +32,8 @@ export interface TrainGraphOptions {
   logitsInput: boolean;
   /** Index of the lowest block that trains (FreezeOut); blocks below run forward only. */
   firstTrainable: number;
+  /** Steps of this graph whose backward pass runs (backward phase skipping); all when undefined. */
+  kept?: number[];
   /** Gradient accumulators come in (chunks after the first). */
   accumulate: boolean;
   /** Apply Adam and output the new parameters; otherwise output the accumulated gradients. */
@@ -55,13 +57,23 @@ export interface TrainGraph {
 export const inputShapeOf = (resolved: ResolvedSpec, steps: number): Dim[] =>
   resolved.spec.encoder.kind === 'direct' ? ['batch', ...resolved.spec.inputShape] : [steps, 'batch', ...resolved.spec.inputShape];
 
+/** Σ over the batch of the cross-entropy of each step's readout, `[T]` (what loss-gated skipping reads). */
+function stepLossSum(g: GraphBuilder, steps: number, membraneAll: string, labels: string): string {
+  const logp = g.op('LogSoftmax', [membraneAll], { axis: 1 });
+  const y = steps === 1 ? labels : g.op('Tile', [labels, g.constInt64([steps, 1])]);
+  const perRow = g.op('Reshape', [g.op('Mul', [y, logp]), g.constInt64([steps, -1])]);
+  return g.op('Neg', [g.op('ReduceSum', [perRow, g.constInt64([1])], { keepdims: 0 })], {}, 'step_loss');
+}
+
 export function buildTrainGraph(o: TrainGraphOptions): TrainGraph {
   const { resolved, steps } = o;
   const g = new GraphBuilder('snn_train_step');
   const input = g.input('input', inputShapeOf(resolved, steps));
   const labels = g.input('labels', ['batch', resolved.classes]);
   const gradScale = g.input('grad_scale', []);
-  const traceInputs = new Map(o.mode === 'trace' ? resolved.blocks.map((b) => [b.neuron.name, g.input(`trace_weights.${b.neuron.name}`, [steps])] as const) : []);
+  const keptSteps = o.kept ? o.kept.length : steps;
+  // Trace weights c[t] of the steps whose backward pass runs.
+  const traceInputs = new Map(o.mode === 'trace' ? resolved.blocks.map((b) => [b.neuron.name, g.input(`trace_weights.${b.neuron.name}`, [keptSteps])] as const) : []);
   const traceWeights = o.mode === 'trace' ? (layer: string) => traceInputs.get(layer)! : undefined;
   const logitsIn = o.logitsInput ? g.input('logits_in', ['batch', resolved.classes]) : undefined;
 
@@ -80,11 +92,11 @@ export function buildTrainGraph(o: TrainGraphOptions): TrainGraph {
   for (const p of params) g.input(p, shapes.get(p)!);
   const param = (name: string) => name;
 
-  const fwd = lowerForward(g, { resolved, steps, state: o.chunked ? 'io' : 'zero', record: true, trace: o.mode === 'trace', param }, input);
+  const fwd = lowerForward(g, { resolved, steps, state: o.chunked ? 'io' : 'zero', record: true, recordFrom: o.firstTrainable, poolIndices: !o.kept, trace: o.mode === 'trace', param }, input);
   const readout = fwd.blocks[fwd.blocks.length - 1];
   const meanLogits = o.loss === 'mean' ? (logitsIn ?? g.op('Div', [fwd.readoutSum, g.constFloat([steps])], {}, 'mean_logits')) : '';
   const { readoutError, lossSum } = lowerLoss(g, o.loss, steps, readout.membrane, meanLogits, labels, gradScale);
-  const grads = lowerBackward(g, { mode: o.mode, surrogate: o.surrogate, steps, firstTrainable: o.firstTrainable, traceWeights, param }, fwd, readoutError);
+  const grads = lowerBackward(g, { mode: o.mode, surrogate: o.surrogate, steps, firstTrainable: o.firstTrainable, kept: o.kept, traceWeights, param }, fwd, readoutError);
 
   const trainable = params.filter((p) => grads.has(p));
   const lrLayers = resolved.blocks.slice(o.firstTrainable).map((b) => b.weighted.name);
@@ -113,5 +125,6 @@ export function buildTrainGraph(o: TrainGraphOptions): TrainGraph {
   }
   g.output(fwd.readoutSum, 'readout_sum', ['batch', resolved.classes]);
   g.output(lossSum, 'loss_sum', []);
+  g.output(stepLossSum(g, steps, readout.membrane, labels), 'step_loss_sum', [steps]);
   return { model: g.toModel(), params, trainable, lrLayers, states, nodeCount: g.nodeCount };
 }

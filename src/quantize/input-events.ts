@@ -1,13 +1,13 @@
 /**
  * What reaches a chip: spike events per time step. For `direct` input the first block (the
  * encoder) runs here, on the host, in float with `clifStep` (DESIGN §3), and its output spikes are
- * the events; `rate` input is Bernoulli spikes of the pixels; `events` input is the sensor's ON/OFF
- * counts per time bin, a count above 1 travelling as the event's integer payload.
+ * the events; `rate` input (already encoded by src/data/encode.ts) is the pixels' spikes; `events`
+ * input is the sensor's ON/OFF counts per time bin, a count above 1 travelling as the event's
+ * integer payload.
  */
 import { clifParams, clifStep, zeroState } from '../neuron/clif.ts';
 import type { Block } from '../spec/validate.ts';
 import { shapeSize } from '../spec/validate.ts';
-import { Random, deriveSeed } from '../util/random.ts';
 import type { Tensor } from '../util/tensor.ts';
 
 /**
@@ -21,54 +21,24 @@ export interface StepEvents {
   payloads: Int32Array | null;
 }
 
-/** Builds `StepEvents` from per-step lists; drops payloads that are all 1. */
-export function stepEventsFrom(perStep: { address: number; payload: number }[][]): StepEvents {
-  const total = perStep.reduce((n, s) => n + s.length, 0);
-  const offsets = new Uint32Array(perStep.length + 1);
-  const addresses = new Uint32Array(total);
-  const payloads = new Int32Array(total);
-  let k = 0, allOnes = true;
-  perStep.forEach((events, t) => {
-    offsets[t] = k;
-    for (const e of [...events].sort((a, b) => a.address - b.address)) {
-      addresses[k] = e.address; payloads[k] = e.payload;
-      if (e.payload !== 1) allOnes = false;
-      k++;
-    }
-  });
-  offsets[perStep.length] = k;
-  return { timeSteps: perStep.length, offsets, addresses, payloads: allOnes ? null : payloads };
-}
-
-/** Events from spikes laid out `[T, N]` (values 0/1, or counts), at `data[offset + t·stride + i]`. */
+/** Events from spikes or counts laid out `[T, N]` at `data[offset + t·stride + i]`; payloads only if some count is not 1. */
 export function eventsFromDense(data: ArrayLike<number>, timeSteps: number, n: number, offset: number, stride: number): StepEvents {
-  const perStep: { address: number; payload: number }[][] = [];
+  const offsets = new Uint32Array(timeSteps + 1);
+  const addresses: number[] = [], payloads: number[] = [];
+  let allOnes = true;
   for (let t = 0; t < timeSteps; t++) {
-    const events: { address: number; payload: number }[] = [];
+    offsets[t] = addresses.length;
     const base = offset + t * stride;
     for (let i = 0; i < n; i++) {
       const v = data[base + i];
-      if (v !== 0) events.push({ address: i, payload: Math.round(v) });
+      if (v === 0) continue;
+      const p = Math.round(v);
+      addresses.push(i); payloads.push(p);
+      if (p !== 1) allOnes = false;
     }
-    perStep.push(events);
   }
-  return stepEventsFrom(perStep);
-}
-
-/**
- * Rate encoding of one image: at every step each value x in [0, 1] spikes with probability x,
- * from a generator seeded by (seed, sample index), so that a sample's spikes do not depend on
- * which other samples are encoded with it.
- */
-export function rateEvents(image: Float32Array, timeSteps: number, seed: number, sampleIndex: number): StepEvents {
-  const rng = new Random(deriveSeed(seed, sampleIndex));
-  const perStep: { address: number; payload: number }[][] = [];
-  for (let t = 0; t < timeSteps; t++) {
-    const events: { address: number; payload: number }[] = [];
-    for (let i = 0; i < image.length; i++) if (rng.next() < image[i]) events.push({ address: i, payload: 1 });
-    perStep.push(events);
-  }
-  return stepEventsFrom(perStep);
+  offsets[timeSteps] = addresses.length;
+  return { timeSteps, offsets, addresses: Uint32Array.from(addresses), payloads: allOnes ? null : Int32Array.from(payloads) };
 }
 
 /** Float synaptic input z of a block: weighted layer, bias, pooling (flatten is a no-op on row-major data). */

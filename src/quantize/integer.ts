@@ -1,8 +1,7 @@
 /**
- * The integer operations that hardware profiles are made of, each stated once. The quantizer uses
- * them to predict what a target does to a float network; the hardware simulator (runtimes/hwsim)
- * inlines the same rules in its hot loops. All values are JavaScript numbers holding integers:
- * every intermediate stays below 2^53, so the arithmetic is exact unless a rule says otherwise.
+ * State registers and their overflow rules, and the quantizer's rounding: stated once, used by the
+ * quantizer and the hardware simulator (runtimes/hwsim). Values are JavaScript numbers holding
+ * integers; every intermediate stays below 2^53, so the arithmetic is exact unless a rule wraps.
  */
 import type { OverflowRule } from './profile.ts';
 
@@ -44,27 +43,6 @@ export function overflow(x: number, r: Register): number {
       return x > m / 2 ? x - m : x <= -m / 2 ? x + m : x;
     }
   }
-}
-
-/** Two's complement wrap to 32 bits (numpy int32 arithmetic in Lava's models). */
-export const int32 = (x: number): number => x | 0;
-
-/**
- * The weighted sum scaled by the layer's exponent: a left shift for e ≥ 0, an arithmetic (flooring)
- * right shift for e < 0 — Lava floors the summed drive (−6 >> 2 = −2).
- */
-export function applyExponent(acc: number, exponent: number): number {
-  return exponent >= 0 ? acc * 2 ** exponent : Math.floor(acc / 2 ** -exponent);
-}
-
-/** `x·(2^bits − d) / 2^bits` rounded toward zero (Loihi's decay with bits = 12). */
-export function decayFraction(x: number, d: number, bits: number): number {
-  return Math.trunc((x * (2 ** bits - d)) / 2 ** bits);
-}
-
-/** `x − (x >> dash)` with an arithmetic shift (Xylo's bit-shift decay). */
-export function decayShift(x: number, dash: number): number {
-  return x - Math.floor(x / 2 ** dash);
 }
 
 /** Rounds half away from zero, so that +w and −w quantize symmetrically. */

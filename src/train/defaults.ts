@@ -16,6 +16,8 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   surrogateWidth: 0.2,
   maxChunk: 25,
   initGain: 1,
+  skip: 'none',
+  freezeout: 'none',
 };
 
 /** Default neuron constants and run length of the built-in architectures. */

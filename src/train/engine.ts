@@ -35,6 +35,18 @@ export interface BatchResult {
   loss: number;
   /** Samples whose time-averaged readout picked the right class. */
   correct: number;
+  /** Mean cross-entropy of each step's readout, `[T]`. */
+  stepLoss: Float32Array;
+}
+
+/** What to train on a batch beyond the data: per-layer learning rates, frozen layers, skipped steps. */
+export interface StepPlan {
+  /** Learning rate of each weighted layer (FreezeOut anneals them per layer). */
+  lr: (layer: string) => number;
+  /** Index of the lowest block that trains; blocks below are frozen (forward only). */
+  firstTrainable?: number;
+  /** Steps (of 0 … T−1) whose backward pass runs; all when undefined. */
+  kept?: number[];
 }
 
 /** Chunk length: the largest divisor of T not above `maxChunk` (the whole run for BPTT). */
@@ -86,11 +98,11 @@ export class TrainingEngine {
    * state and gradient accumulators in and out; every chunk of a long run uses this same graph,
    * so memory does not grow with T, and 'adam' applies the update after the last chunk.
    */
-  private trainGraph(part: 'single' | 'chunk', firstTrainable: number): Promise<OrtGraph> {
+  private trainGraph(part: 'single' | 'chunk', firstTrainable: number, kept: number[] | undefined): Promise<OrtGraph> {
     const chunked = part === 'chunk';
-    return this.graph(`train:${part}:${firstTrainable}`, () => buildTrainGraph({
+    return this.graph(`train:${part}:${firstTrainable}:${kept?.join(',') ?? 'all'}`, () => buildTrainGraph({
       resolved: this.resolved, steps: this.chunk, chunked, mode: this.cfg.mode, surrogate: this.cfg.surrogate, loss: this.cfg.loss,
-      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable, accumulate: chunked, update: !chunked, adam: this.adam,
+      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable, kept, accumulate: chunked, update: !chunked, adam: this.adam,
     }).model);
   }
 
@@ -101,6 +113,12 @@ export class TrainingEngine {
   private inferenceGraph(): Promise<OrtGraph> {
     const chunked = this.chunk < this.resolved.spec.timeSteps;
     return this.graph(`infer:${chunked}`, () => buildInferenceGraph({ resolved: this.resolved, steps: this.chunk, chunked }).model);
+  }
+
+  private paramFeedsOf(): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    this.paramFeeds(feeds);
+    return feeds;
   }
 
   private paramFeeds(feeds: Record<string, ort.Tensor>): void {
@@ -161,7 +179,9 @@ export class TrainingEngine {
    * One training step on a batch: forward, backward and Adam. `lr` maps each weighted layer to
    * its learning rate (FreezeOut anneals them per layer); blocks below `firstTrainable` are frozen.
    */
-  async trainBatch(batch: EncodedBatch, lr: (layer: string) => number, firstTrainable = 0): Promise<BatchResult> {
+  async trainBatch(batch: EncodedBatch, plan: StepPlan): Promise<BatchResult> {
+    const { lr } = plan;
+    const firstTrainable = plan.firstTrainable ?? 0;
     const { resolved } = this;
     const T = resolved.spec.timeSteps;
     const B = batch.batchSize;
@@ -194,15 +214,34 @@ export class TrainingEngine {
       }
     };
     let updated: Record<string, Float32Array> = {};
+    const stepLoss = new Float32Array(T);
     for (let c = 0; c < chunks; c++) {
-      const graph = await this.trainGraph(chunks === 1 ? 'single' : 'chunk', firstTrainable);
+      const from = c * this.chunk;
+      // The kept steps of this chunk, relative to its first step.
+      const kept = plan.kept?.filter((t) => t >= from && t < from + this.chunk).map((t) => t - from);
+      let keptHere = kept && kept.length < this.chunk ? kept : undefined;
+      // The forward graph does not carry the input traces, so in trace mode a chunk keeps at least its last step.
+      if (keptHere?.length === 0 && trace) keptHere = [this.chunk - 1];
+      if (keptHere && keptHere.length === 0) {
+        // No step of this chunk runs backward: the forward graph carries the state on.
+        const out = await (await this.inferenceGraph()).run({ ...this.paramFeedsOf(), ...states, input: this.chunkInput(batch, c) });
+        addInto(readoutSum, out.readout_sum);
+        states = Object.fromEntries(Object.entries(out).filter(([k]) => k.startsWith('next_state_')).map(([k, v]) => [k.slice(5), feed(v, states[k.slice(5)].dims as number[])]));
+        continue;
+      }
+      const graph = await this.trainGraph(chunks === 1 ? 'single' : 'chunk', firstTrainable, keptHere);
       const feeds: Record<string, ort.Tensor> = { ...common, ...states, input: this.chunkInput(batch, c) };
-      for (const [layer, w] of traceAll) feeds[`trace_weights.${layer}`] = feed(w.subarray(c * this.chunk, (c + 1) * this.chunk), [this.chunk]);
+      for (const [layer, w] of traceAll) {
+        const chunkWeights = w.subarray(from, from + this.chunk);
+        const weights = keptHere ? Float32Array.from(keptHere, (t) => chunkWeights[t]) : chunkWeights;
+        feeds[`trace_weights.${layer}`] = feed(weights, [weights.length]);
+      }
       for (const [k, v] of Object.entries(grads)) feeds[`grad_in.${k}`] = feed(v, this.shapes.get(k)!);
       if (chunks === 1) adamFeeds(feeds, graph.inputNames);
       const out = await graph.run(feeds);
       addInto(readoutSum, out.readout_sum);
       lossSum += out.loss_sum[0];
+      out.step_loss_sum.forEach((v, t) => { stepLoss[from + t] = v / B; });
       const nextStates: Record<string, ort.Tensor> = {};
       for (const [k, v] of Object.entries(out)) {
         if (k.startsWith('next_state_')) nextStates[k.slice(5)] = feed(v, states[k.slice(5)].dims as number[]);
@@ -228,7 +267,7 @@ export class TrainingEngine {
     }
     this.optimizer.step = step;
     const loss = this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B;
-    return { loss, correct: countCorrect(readoutSum, batch.labels, K) };
+    return { loss, correct: countCorrect(readoutSum, batch.labels, K), stepLoss };
   }
 
   async dispose(): Promise<void> {

@@ -18,6 +18,8 @@ import { TrainingEngine, countCorrect } from './engine.ts';
 import { Progress } from './progress.ts';
 import type { LrSchedule } from './schedule.ts';
 import { scheduledLr } from './schedule.ts';
+import { StepSkipper, parseSkipPolicy } from './skip.ts';
+import { freezeOutLr, freezePoints, frozenLayers, parseFreezeOut } from './freezeout.ts';
 
 /** Training settings, stored in the checkpoint as given. */
 export interface TrainSettings {
@@ -34,6 +36,10 @@ export interface TrainSettings {
   maxChunk: number;
   /** Scale of the uniform ±1/√fan-in initialisation. */
   initGain: number;
+  /** Backward phase skipping policy (src/train/skip.ts), e.g. 'none', 'burn-in:4'. */
+  skip: string;
+  /** Layerwise FreezeOut (src/train/freezeout.ts), e.g. 'none', 'cubic:0.8'. */
+  freezeout: string;
 }
 
 export interface TrainRun {
@@ -88,8 +94,14 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const totalSteps = settings.epochs * batchesPerEpoch;
   let epoch = run.resume?.progress?.epoch ?? 0;
   let startBatch = run.resume?.progress?.batch ?? 0;
+  const skipper = new StepSkipper(parseSkipPolicy(settings.skip ?? 'none'), spec.timeSteps);
+  skipper.restore((run.resume?.progress as { skip?: Parameters<StepSkipper['restore']>[0] } | undefined)?.skip);
+  const freezeout = parseFreezeOut(settings.freezeout ?? 'none');
+  const layerNames = resolved.blocks.map((b) => b.weighted.name);
+  const points = freezeout ? freezePoints(layerNames.length, freezeout) : undefined;
   const checkpointOf = (progress: { epoch: number; batch: number }): Checkpoint => ({
-    spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { ...run.dataset, train: trainSet.describe(), test: testSet.describe() }, history, progress,
+    spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { ...run.dataset, train: trainSet.describe(), test: testSet.describe() }, history,
+    progress: { ...progress, skip: skipper.save() },
   });
   let lastSave = Date.now();
   let batchesRun = 0;
@@ -99,6 +111,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       const order = new Random(deriveSeed(settings.seed, epoch)).permutation(trainSet.count);
       const progress = new Progress(`epoch ${epoch + 1}/${settings.epochs}`, batchesPerEpoch, run.progress ?? true);
       let seen = 0, correct = 0, lossSum = 0;
+      let note: string | undefined;
       const t0 = performance.now();
       for (let b = startBatch; b < batchesPerEpoch; b++) {
         if (run.stopAfterBatches !== undefined && batchesRun >= run.stopAfterBatches) {
@@ -106,12 +119,20 @@ export async function train(run: TrainRun): Promise<TrainResult> {
           return { checkpoint: checkpointOf({ epoch, batch: b }) };
         }
         const batch = encodeBatch(spec, trainSet, order.subarray(b * B, (b + 1) * B), 1 + epoch);
-        const lr = scheduledLr(settings.lrSchedule, settings.lr, engine.optimizer.step, totalSteps);
-        const result = await engine.trainBatch(batch, () => lr);
+        const step = engine.optimizer.step;
+        const lr = scheduledLr(settings.lrSchedule, settings.lr, step, totalSteps);
+        const progressFraction = step / totalSteps;
+        const frozen = points ? frozenLayers(points, progressFraction) : 0;
+        const layerLr = points
+          ? (layer: string) => freezeOutLr(settings.lr, progressFraction, points[layerNames.indexOf(layer)], freezeout!.scaleLr)
+          : () => lr;
+        const result = await engine.trainBatch(batch, { lr: layerLr, firstTrainable: frozen, kept: skipper.kept() });
+        skipper.observe(result.stepLoss);
+        note = frozen ? `frozen: ${layerNames.slice(0, frozen).join(', ')}` : undefined;
         batchesRun++;
         seen += B; correct += result.correct; lossSum += result.loss * B;
         const seconds = (performance.now() - t0) / 1000;
-        progress.update(b + 1, { samplesPerSecond: seen / seconds, loss: lossSum / seen, accuracy: correct / seen });
+        progress.update(b + 1, { samplesPerSecond: seen / seconds, loss: lossSum / seen, accuracy: correct / seen, note });
         if (run.checkpointMinutes && Date.now() - lastSave > run.checkpointMinutes * 60_000 && b + 1 < batchesPerEpoch) {
           saveCheckpoint(run.out, checkpointOf({ epoch, batch: b + 1 }));
           lastSave = Date.now();
