@@ -34,7 +34,7 @@ async function child(arch: string, gradient: GradientMode, T: number, batches: n
   for (let b = 0; b < warmup + batches; b++) {
     if (b === warmup) t0 = performance.now();
     const batch = encodeBatch(spec, train, order.subarray(b * B, (b + 1) * B));
-    await engine.trainBatch(batch, () => 1e-3);
+    await engine.trainBatch(batch, { lr: () => 1e-3 });
   }
   const seconds = (performance.now() - t0) / 1000;
   const m: Measurement = { arch, gradient, T, samplesPerSecond: (batches * B) / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, batches };
