@@ -18,6 +18,8 @@ import type { LossKind } from '../compile/loss.ts';
 import { DEFAULT_ADAM, adamStepSize, buildAdamGraph } from '../compile/adam.ts';
 import type { AdamConfig } from '../compile/adam.ts';
 import { OrtGraph, feed } from '../engine/ort-session.ts';
+import { OrtWorkerPool } from '../engine/ort-worker-pool.ts';
+import type { WorkerTensor } from '../engine/ort-worker-pool.ts';
 import type * as ort from 'onnxruntime-node';
 
 export interface EngineConfig {
@@ -26,6 +28,11 @@ export interface EngineConfig {
   surrogate: Surrogate;
   /** Longest run of steps in one graph; longer runs are split into chunks (not for BPTT). */
   maxChunk: number;
+  /**
+   * Worker threads for data-parallel training steps (each runs the step's graph on its share of
+   * the batch; the gradients are summed in a fixed order). 1: everything on the calling thread.
+   */
+  workers?: number;
   adam?: AdamConfig;
 }
 
@@ -68,6 +75,8 @@ export class TrainingEngine {
   readonly params: Map<string, Tensor>;
   readonly optimizer: OptimizerState;
   private readonly graphs = new Map<string, Promise<OrtGraph>>();
+  private readonly models = new Map<string, Uint8Array>();
+  private pool?: OrtWorkerPool;
   private readonly shapes: Map<string, number[]>;
   private readonly chunk: number;
   private readonly adam: AdamConfig;
@@ -182,6 +191,8 @@ export class TrainingEngine {
   async trainBatch(batch: EncodedBatch, plan: StepPlan): Promise<BatchResult> {
     const { lr } = plan;
     const firstTrainable = plan.firstTrainable ?? 0;
+    const workers = this.cfg.workers ?? 1;
+    if (workers > 1 && this.chunks === 1 && batch.batchSize >= 2 * workers) return this.trainBatchParallel(batch, plan, workers);
     const { resolved } = this;
     const T = resolved.spec.timeSteps;
     const B = batch.batchSize;
@@ -206,13 +217,7 @@ export class TrainingEngine {
     let grads: Record<string, Float32Array> = Object.fromEntries(chunks > 1 ? trainable.map((p) => [p, new Float32Array(this.params.get(p)!.data.length)]) : []);
     const readoutSum = new Float32Array(B * K);
     let lossSum = 0;
-    const adamFeeds = (feeds: Record<string, ort.Tensor>, names: readonly string[]) => {
-      for (const name of names) {
-        if (name.startsWith('m.')) feeds[name] = feed(this.optimizer.m.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
-        else if (name.startsWith('v.')) feeds[name] = feed(this.optimizer.v.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
-        else if (name.startsWith('lr.')) feeds[name] = feed(new Float32Array([adamStepSize(lr(name.slice(3)), step, this.adam)]), []);
-      }
-    };
+    const adamFeeds = (feeds: Record<string, ort.Tensor>, names: readonly string[]) => this.adamFeeds(feeds, names, lr, step);
     let updated: Record<string, Float32Array> = {};
     const stepLoss = new Float32Array(T);
     for (let c = 0; c < chunks; c++) {
@@ -260,20 +265,112 @@ export class TrainingEngine {
       adamFeeds(feeds, adam.inputNames);
       updated = await adam.run(feeds);
     }
-    for (const [k, v] of Object.entries(updated)) {
-      if (k.startsWith('next_m.')) this.optimizer.m.get(k.slice(7))!.data = v;
-      else if (k.startsWith('next_v.')) this.optimizer.v.get(k.slice(7))!.data = v;
-      else if (k.startsWith('next.')) this.params.get(k.slice(5))!.data = v;
-    }
+    this.applyUpdate(updated);
     this.optimizer.step = step;
     const loss = this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B;
     return { loss, correct: countCorrect(readoutSum, batch.labels, K), stepLoss };
   }
 
+  /** The Adam inputs of a graph: moments of each parameter, learning rate of each layer for update `step`. */
+  private adamFeeds(feeds: Record<string, ort.Tensor>, names: readonly string[], lr: (layer: string) => number, step: number): void {
+    for (const name of names) {
+      if (name.startsWith('m.')) feeds[name] = feed(this.optimizer.m.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
+      else if (name.startsWith('v.')) feeds[name] = feed(this.optimizer.v.get(name.slice(2))!.data, this.shapes.get(name.slice(2))!);
+      else if (name.startsWith('lr.')) feeds[name] = feed(new Float32Array([adamStepSize(lr(name.slice(3)), step, this.adam)]), []);
+    }
+  }
+
+  private applyUpdate(out: Record<string, Float32Array>): void {
+    for (const [k, v] of Object.entries(out)) {
+      if (k.startsWith('next_m.')) this.optimizer.m.get(k.slice(7))!.data = v;
+      else if (k.startsWith('next_v.')) this.optimizer.v.get(k.slice(7))!.data = v;
+      else if (k.startsWith('next.')) this.params.get(k.slice(5))!.data = v;
+    }
+  }
+
+  /**
+   * A training step split over worker threads by samples: each worker computes the gradients of
+   * its share (the loss is a sum over samples, so the shares' gradients add up to the batch's),
+   * then Adam runs once on their sum.
+   */
+  private async trainBatchParallel(batch: EncodedBatch, plan: StepPlan, workers: number): Promise<BatchResult> {
+    const { resolved } = this;
+    const T = resolved.spec.timeSteps, B = batch.batchSize, K = resolved.classes;
+    const firstTrainable = plan.firstTrainable ?? 0;
+    const kept = plan.kept && plan.kept.length < T ? plan.kept : undefined;
+    const key = `grads:${firstTrainable}:${kept?.join(',') ?? 'all'}`;
+    const model = () => {
+      let m = this.models.get(key);
+      if (!m) {
+        m = buildTrainGraph({
+          resolved, steps: T, chunked: false, mode: this.cfg.mode, surrogate: this.cfg.surrogate, loss: this.cfg.loss,
+          logitsInput: false, firstTrainable, kept, accumulate: false, update: false, adam: this.adam,
+        }).model;
+        this.models.set(key, m);
+      }
+      return m;
+    };
+    this.pool ??= new OrtWorkerPool(workers);
+    const common: Record<string, WorkerTensor> = { grad_scale: { data: new Float32Array([1 / (T * B)]), dims: [] } };
+    for (const [k, t] of this.params) common[k] = { data: t.data, dims: t.shape };
+    if (this.cfg.mode === 'trace') {
+      for (const b of resolved.blocks) {
+        const n = clifParams(b.neuron.layer);
+        const c = traceWeights(n.alpha, n.beta, T);
+        const w = kept ? Float32Array.from(kept, (t) => c[t]) : c;
+        common[`trace_weights.${b.neuron.name}`] = { data: w, dims: [w.length] };
+      }
+    }
+    const bounds = Array.from({ length: workers + 1 }, (_, i) => Math.round((i * B) / workers));
+    const parts = await Promise.all(Array.from({ length: workers }, (_, i) => {
+      const [from, to] = [bounds[i], bounds[i + 1]];
+      const labels = oneHot(batch.labels.subarray(from, to), K);
+      return this.pool!.run(i, key, model, { ...common, input: sliceSamples(batch, from, to, resolved.spec.encoder.kind === 'direct'), labels: { data: labels, dims: [to - from, K] } });
+    }));
+    const grads: Record<string, ort.Tensor> = {};
+    const trainable = Object.keys(parts[0]).filter((k) => k.startsWith('grad.')).map((k) => k.slice(5));
+    for (const p of trainable) {
+      const sum = Float32Array.from(parts[0][`grad.${p}`]);
+      for (let w = 1; w < workers; w++) { const g = parts[w][`grad.${p}`]; for (let i = 0; i < sum.length; i++) sum[i] += g[i]; }
+      grads[`grad.${p}`] = feed(sum, this.shapes.get(p)!);
+    }
+    const step = this.optimizer.step + 1;
+    const adam = await this.adamGraph(trainable);
+    const feeds: Record<string, ort.Tensor> = { ...grads };
+    for (const p of trainable) feeds[p] = feed(this.params.get(p)!.data, this.shapes.get(p)!);
+    this.adamFeeds(feeds, adam.inputNames, plan.lr, step);
+    this.applyUpdate(await adam.run(feeds));
+    this.optimizer.step = step;
+    let lossSum = 0, correct = 0;
+    const stepLoss = new Float32Array(T);
+    parts.forEach((out, w) => {
+      lossSum += out.loss_sum[0];
+      correct += countCorrect(out.readout_sum, batch.labels.subarray(bounds[w], bounds[w + 1]), K);
+      out.step_loss_sum.forEach((v, t) => { stepLoss[t] += v / B; });
+    });
+    return { loss: this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B, correct, stepLoss };
+  }
+
   async dispose(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
     for (const g of this.graphs.values()) await (await g).release();
     this.graphs.clear();
   }
+}
+
+/** Samples [from, to) of a batch in the model's input layout (`[B, …]`, or `[T, B, …]` gathered per step). */
+function sliceSamples(batch: EncodedBatch, from: number, to: number, direct: boolean): WorkerTensor {
+  const B = batch.batchSize;
+  if (direct) {
+    const per = batch.data.length / B;
+    return { data: batch.data.slice(from * per, to * per), dims: [to - from, ...batch.shape.slice(1)] };
+  }
+  const T = batch.shape[0];
+  const per = batch.data.length / (T * B);
+  const data = new Float32Array(T * (to - from) * per);
+  for (let t = 0; t < T; t++) data.set(batch.data.subarray((t * B + from) * per, (t * B + to) * per), t * (to - from) * per);
+  return { data, dims: [T, to - from, ...batch.shape.slice(2)] };
 }
 
 function addInto(acc: Float32Array, v: Float32Array): void {
