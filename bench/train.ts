@@ -18,6 +18,8 @@ import { DEFAULT_SETTINGS } from '../src/train/defaults.ts';
 import type { GradientMode } from '../src/compile/backward.ts';
 import { Random } from '../src/util/random.ts';
 
+const WORKERS = Number(process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : DEFAULT_SETTINGS.workers);
+
 interface Measurement { arch: string; gradient: GradientMode; T: number; samplesPerSecond: number; peakRssMb: number; batches: number }
 
 async function child(arch: string, gradient: GradientMode, T: number, batches: number): Promise<void> {
@@ -26,6 +28,7 @@ async function child(arch: string, gradient: GradientMode, T: number, batches: n
   const { train } = loadMnist();
   const engine = new TrainingEngine(resolved, initParams(resolved, 1), undefined, {
     mode: gradient, loss: DEFAULT_SETTINGS.loss, surrogate: { kind: DEFAULT_SETTINGS.surrogate, width: DEFAULT_SETTINGS.surrogateWidth }, maxChunk: DEFAULT_SETTINGS.maxChunk,
+    workers: WORKERS,
   });
   const B = 128;
   const order = new Random(1).permutation(train.count);
@@ -43,7 +46,7 @@ async function child(arch: string, gradient: GradientMode, T: number, batches: n
 }
 
 function measure(arch: string, gradient: GradientMode, T: number, batches: number): Measurement {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', arch, gradient, String(T), String(batches)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', arch, gradient, String(T), String(batches), '--workers', String(WORKERS)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench child ${arch} ${gradient} T=${T} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -58,7 +61,7 @@ if (args[0] === '--child') {
   const rows: Measurement[] = [];
   const peer: Record<string, number> = { fc: 1020, csnn: 170 };
   const target: Record<string, number> = { fc: 3060, csnn: 340 };
-  console.log(`training samples/s, MNIST, batch 128, alpha 0.9, beta 0.8, direct input, 1 intra-op thread; default gradient '${def}', loss '${DEFAULT_SETTINGS.loss}'`);
+  console.log(`training samples/s, MNIST, batch 128, alpha 0.9, beta 0.8, direct input, 1 intra-op thread, ${WORKERS} worker thread(s); default gradient '${def}', loss '${DEFAULT_SETTINGS.loss}'`);
   console.log('arch  gradient  T    samples/s  peak RSS MB  vs snnTorch  target');
   for (const arch of ['fc', 'csnn']) {
     for (const gradient of [def, 'bptt'] as GradientMode[]) {

@@ -32,7 +32,7 @@ interface TrainFlags {
   seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
-  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string;
+  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; workers: number;
 }
 
 /** The data-set reading options from the flags (event frames, crop, MNIST-DVS scale). */
@@ -92,6 +92,7 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--encoder <kind>', 'direct | rate (static images; event data sets always use their frames)', oneOf('encoder', ['direct', 'rate'] as const), 'direct')
     .option('--skip <policy>', 'backward phase skipping: none | burn-in:K | every:k | loss-gated:ε', defaults.skip)
     .option('--freezeout <schedule>', 'layerwise FreezeOut: none | cubic[:t0][:noscale] | linear[:t0][:noscale]', defaults.freezeout)
+    .option('--workers <n>', 'worker threads for data-parallel training steps', int('workers'), defaults.workers)
     .option('--max-chunk <n>', 'longest run of steps per graph; longer T runs in chunks', int('max-chunk'), defaults.maxChunk)
     .option('--init-gain <x>', 'scale of the uniform ±1/√fan-in initialisation', num('init-gain'), defaults.initGain)
     .option('--limit <n>', 'use only the first N training samples', int('limit'))
@@ -112,7 +113,7 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
     gradient: f.gradient as TrainSettings['gradient'], loss: f.loss as TrainSettings['loss'], surrogate: f.surrogate as TrainSettings['surrogate'],
     surrogateWidth: f.surrogateWidth, maxChunk: f.maxChunk, initGain: f.initGain,
-    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout,
+    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, workers: f.workers,
   };
   parseFreezeOut(settings.freezeout);
   if (resume) settings.epochs = Math.max(settings.epochs, f.epochs);

@@ -40,6 +40,8 @@ export interface TrainSettings {
   skip: string;
   /** Layerwise FreezeOut (src/train/freezeout.ts), e.g. 'none', 'cubic:0.8'. */
   freezeout: string;
+  /** Worker threads for data-parallel steps (1: none). Changes the order of float sums, not the method. */
+  workers: number;
 }
 
 export interface TrainRun {
@@ -87,6 +89,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   checkParams(resolved, params, run.resume ? run.out : 'initialisation');
   const engine = new TrainingEngine(resolved, params, run.resume?.optimizer, {
     mode: settings.gradient, loss: settings.loss, surrogate: { kind: settings.surrogate, width: settings.surrogateWidth }, maxChunk: settings.maxChunk,
+    workers: settings.workers ?? 1,
   });
   const history: EpochRecord[] = [...(run.resume?.history ?? [])];
   const B = settings.batchSize;
