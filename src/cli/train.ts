@@ -92,7 +92,7 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--encoder <kind>', 'direct | rate (static images; event data sets always use their frames)', oneOf('encoder', ['direct', 'rate'] as const), 'direct')
     .option('--skip <policy>', 'backward phase skipping: none | burn-in:K | every:k | loss-gated:ε', defaults.skip)
     .option('--freezeout <schedule>', 'layerwise FreezeOut: none | cubic[:t0][:noscale] | linear[:t0][:noscale]', defaults.freezeout)
-    .option('--workers <n>', 'worker threads for data-parallel training steps', int('workers'), defaults.workers)
+    .option('--workers <n>', 'worker threads for data-parallel training steps (0: two for conv networks on 2+ cores, else one)', int('workers'), defaults.workers)
     .option('--max-chunk <n>', 'longest run of steps per graph; longer T runs in chunks', int('max-chunk'), defaults.maxChunk)
     .option('--init-gain <x>', 'scale of the uniform ±1/√fan-in initialisation', num('init-gain'), defaults.initGain)
     .option('--limit <n>', 'use only the first N training samples', int('limit'))

@@ -18,7 +18,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   initGain: 1,
   skip: 'none',
   freezeout: 'none',
-  workers: 1,
+  workers: 0,
 };
 
 /** Default neuron constants and run length of the built-in architectures. */

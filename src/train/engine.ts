@@ -21,6 +21,7 @@ import { OrtGraph, feed } from '../engine/ort-session.ts';
 import { OrtWorkerPool } from '../engine/ort-worker-pool.ts';
 import type { WorkerTensor } from '../engine/ort-worker-pool.ts';
 import type * as ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
 
 export interface EngineConfig {
   mode: GradientMode;
@@ -30,7 +31,8 @@ export interface EngineConfig {
   maxChunk: number;
   /**
    * Worker threads for data-parallel training steps (each runs the step's graph on its share of
-   * the batch; the gradients are summed in a fixed order). 1: everything on the calling thread.
+   * the batch; the gradients are summed in a fixed order). 1: everything on the calling thread;
+   * 0: automatic (`autoWorkers`).
    */
   workers?: number;
   adam?: AdamConfig;
@@ -54,6 +56,17 @@ export interface StepPlan {
   firstTrainable?: number;
   /** Steps (of 0 … T−1) whose backward pass runs; all when undefined. */
   kept?: number[];
+}
+
+/**
+ * Worker threads when none are asked for: two on a machine with two or more cores for networks
+ * with convolutions, whose steps are compute-bound (csnn 250 → 347 samples/s measured on 2
+ * cores); one for dense networks, whose steps are memory-bound and lose more to moving
+ * parameters between threads than they gain (fc 4 858 → 3 878 samples/s).
+ */
+export function autoWorkers(resolved: ResolvedSpec): number {
+  const hasConv = resolved.blocks.some((b) => b.weighted.layer.kind === 'conv2d');
+  return hasConv && availableParallelism() >= 2 ? 2 : 1;
 }
 
 /** Chunk length: the largest divisor of T not above `maxChunk` (the whole run for BPTT). */
@@ -191,7 +204,7 @@ export class TrainingEngine {
   async trainBatch(batch: EncodedBatch, plan: StepPlan): Promise<BatchResult> {
     const { lr } = plan;
     const firstTrainable = plan.firstTrainable ?? 0;
-    const workers = this.cfg.workers ?? 1;
+    const workers = this.cfg.workers === 0 ? autoWorkers(this.resolved) : this.cfg.workers ?? 1;
     if (workers > 1 && this.chunks === 1 && batch.batchSize >= 2 * workers) return this.trainBatchParallel(batch, plan, workers);
     const { resolved } = this;
     const T = resolved.spec.timeSteps;

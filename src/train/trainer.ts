@@ -40,7 +40,7 @@ export interface TrainSettings {
   skip: string;
   /** Layerwise FreezeOut (src/train/freezeout.ts), e.g. 'none', 'cubic:0.8'. */
   freezeout: string;
-  /** Worker threads for data-parallel steps (1: none). Changes the order of float sums, not the method. */
+  /** Worker threads for data-parallel steps (1: none, 0: automatic). Changes the order of float sums, not the method. */
   workers: number;
 }
 
