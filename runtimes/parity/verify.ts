@@ -10,7 +10,7 @@ import { encodeBatch } from '../../src/data/encode.ts';
 import { TrainingEngine, countCorrect } from '../../src/train/engine.ts';
 import { SnnError } from '../../src/errors.ts';
 import { RUNTIMES } from '../index.ts';
-import type { PreparedRuntime, RuntimeContext } from '../runtime.ts';
+import type { PreparedRuntime, RuntimeContext, RuntimeOutput } from '../runtime.ts';
 import { ParityAccumulator } from './compare.ts';
 import type { ParityFigures } from './compare.ts';
 
@@ -23,6 +23,22 @@ export interface VerifyOptions {
   target?: string;
   batchSize: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called after every batch with the per-sample outputs, for callers that need more than the
+   * summary figures (a confusion matrix, spike rates). The arrays are not reused after the call.
+   */
+  onBatch?: (batch: VerifiedBatch) => void;
+}
+
+/** One batch as `verify` ran it: which samples, the trained model's outputs and each runtime's. */
+export interface VerifiedBatch {
+  /** Indices of the samples in the test set. */
+  indices: number[];
+  labels: Uint8Array;
+  /** The trained model (the training engine's inference graph). */
+  reference: RuntimeOutput;
+  /** Each runtime's outputs, by runtime name. */
+  outputs: Map<string, RuntimeOutput>;
 }
 
 export interface VerifyReport {
@@ -59,13 +75,16 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
       const batch = encodeBatch(resolved.spec, o.test, idx);
       const reference = await engine.forward(batch);
       trainedCorrect += countCorrect(reference.logits, batch.labels, resolved.classes);
+      const outputs = new Map<string, RuntimeOutput>();
       for (const [name, runtime] of prepared) {
         const t0 = performance.now();
         const out = await runtime.run({ batchSize: batch.batchSize, shape: batch.shape, data: batch.data });
         const a = acc.get(name)!;
         a.seconds += (performance.now() - t0) / 1000;
         a.add(reference, out, batch.labels);
+        outputs.set(name, out);
       }
+      o.onBatch?.({ indices: idx, labels: batch.labels, reference, outputs });
       o.onProgress?.(start + idx.length, o.test.count);
     }
   } finally {

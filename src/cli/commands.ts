@@ -3,6 +3,10 @@ import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
 import { registerVerify } from './verify.ts';
 import { registerData } from './data.ts';
+import { registerReport } from './report.ts';
+import { registerServe } from './serve.ts';
+import { registerSimulate } from './simulate.ts';
+import { registerProfiles } from './profiles.ts';
 import { registerDemo, registerTrain } from './train.ts';
 
 /**
@@ -16,4 +20,8 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerImport,
   registerVerify,
   registerData,
+  registerReport,
+  registerServe,
+  registerSimulate,
+  registerProfiles,
 ];

@@ -12,9 +12,15 @@ export function feed(data: Float32Array, dims: number[]): ort.Tensor {
 export class OrtGraph {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(model: Uint8Array, threads = Number(process.env.SNN_EXPORT_THREADS ?? 1)): Promise<OrtGraph> {
+  /**
+   * `arena: false` returns a run's memory when it ends instead of keeping the graph's peak for the
+   * next run: for graphs that run beside the main one (a forward pre-pass, the Adam update), so that
+   * their peaks do not add up.
+   */
+  static async create(model: Uint8Array, options: { arena?: boolean } = {}): Promise<OrtGraph> {
     const session = await ort.InferenceSession.create(model, {
-      intraOpNumThreads: threads,
+      intraOpNumThreads: Number(process.env.SNN_EXPORT_THREADS ?? 1),
+      enableCpuMemArena: options.arena ?? true,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',

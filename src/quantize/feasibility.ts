@@ -272,3 +272,15 @@ function placeOnePerCore(profile: HardwareProfile, chipBlocks: Block[]): LayerPl
     delaySteps: delay * (i + 1),
   }));
 }
+
+/**
+ * Refuses input events whose integer payload exceeds the target's (Xylo: 15 events per channel
+ * per step). `where` names the sample.
+ */
+export function checkInputPayloads(profile: HardwareProfile, payloads: Int32Array | null, where: string): void {
+  const max = limit(profile, 'inputPayload');
+  if (max === undefined || payloads === null) return;
+  for (let e = 0; e < payloads.length; e++) {
+    if (payloads[e] > max) refuse(profile, `${where}: input event ${e} carries ${payloads[e]} events in one step; the target accepts ${max} per channel and step (limits.inputPayload)`);
+  }
+}

@@ -149,17 +149,17 @@ export class HostEncoder {
     const p = clifParams(this.block.neuron.layer);
     const spikes = new Float32Array(n);
     const offsets = new Uint32Array(this.timeSteps + 1);
-    const addresses: number[] = [];
+    // At most n spikes per step: one buffer of T·n, trimmed at the end, instead of a growing array.
+    const buffer = new Uint32Array(this.timeSteps * n);
+    let count = 0;
     for (let t = 0; t < this.timeSteps; t++) {
-      offsets[t] = addresses.length;
+      offsets[t] = count;
       clifStep(z, state, p, spikes);
-      for (let i = 0; i < n; i++) {
-        if (spikes[i] === 0) continue;
-        addresses.push(i);
-        if (spikeCounts) spikeCounts[i]++;
-      }
+      for (let i = 0; i < n; i++) if (spikes[i] !== 0) buffer[count++] = i;
     }
-    offsets[this.timeSteps] = addresses.length;
-    return { timeSteps: this.timeSteps, offsets, addresses: Uint32Array.from(addresses), payloads: null };
+    offsets[this.timeSteps] = count;
+    const addresses = buffer.slice(0, count);
+    if (spikeCounts) for (let e = 0; e < count; e++) spikeCounts[addresses[e]]++;
+    return { timeSteps: this.timeSteps, offsets, addresses, payloads: null };
   }
 }

@@ -307,9 +307,6 @@ export function quantizeCheckpoint(checkpoint: Checkpoint, profile: HardwareProf
   return quantizeNetwork(validateSpec(checkpoint.spec), checkpoint.params, profile, options);
 }
 
-/** Number of neurons of a quantized layer. */
-export const layerSize = (layer: QuantizedLayer): number => shapeSize(layer.outShape);
-
 /** Refuses a quantized network whose arrays disagree with its shapes (a corrupted bundle). */
 export function checkQuantizedNetwork(net: QuantizedNetwork, where: string): void {
   const bad = (what: string): never => { throw new SnnError('malformedInput', `${where}: ${what}`); };

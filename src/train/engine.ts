@@ -109,9 +109,9 @@ export class TrainingEngine {
   get chunkSteps(): number { return this.chunk; }
   get chunks(): number { return this.resolved.spec.timeSteps / this.chunk; }
 
-  private graph(key: string, build: () => Uint8Array): Promise<OrtGraph> {
+  private graph(key: string, build: () => Uint8Array, arena = true): Promise<OrtGraph> {
     let g = this.graphs.get(key);
-    if (!g) { g = OrtGraph.create(build()); this.graphs.set(key, g); }
+    if (!g) { g = OrtGraph.create(build(), { arena }); this.graphs.set(key, g); }
     return g;
   }
 
@@ -129,12 +129,13 @@ export class TrainingEngine {
   }
 
   private adamGraph(trainable: string[]): Promise<OrtGraph> {
-    return this.graph(`adam:${trainable.join(',')}`, () => buildAdamGraph(this.shapes, trainable, this.adam));
+    return this.graph(`adam:${trainable.join(',')}`, () => buildAdamGraph(this.shapes, trainable, this.adam), false);
   }
 
   private inferenceGraph(): Promise<OrtGraph> {
     const chunked = this.chunk < this.resolved.spec.timeSteps;
-    return this.graph(`infer:${chunked}`, () => buildInferenceGraph({ resolved: this.resolved, steps: this.chunk, chunked }).model);
+    // In a chunked run the forward pre-pass runs beside the training chunk graph: no arena of its own.
+    return this.graph(`infer:${chunked}`, () => buildInferenceGraph({ resolved: this.resolved, steps: this.chunk, chunked }).model, !chunked);
   }
 
   private paramFeedsOf(): Record<string, ort.Tensor> {
@@ -198,6 +199,25 @@ export class TrainingEngine {
   }
 
   /**
+   * The time-averaged readout that the 'mean' loss of a chunked run needs before its first
+   * backward pass, computed a quarter of the batch at a time so that this forward pre-pass stays
+   * small next to the training chunk graph (memory independent of T).
+   */
+  private async meanLogitsInParts(batch: EncodedBatch): Promise<Float32Array> {
+    const B = batch.batchSize, K = this.resolved.classes;
+    const parts = Math.min(4, B);
+    const logits = new Float32Array(B * K);
+    const direct = this.resolved.spec.encoder.kind === 'direct';
+    for (let i = 0; i < parts; i++) {
+      const [from, to] = [Math.round((i * B) / parts), Math.round(((i + 1) * B) / parts)];
+      const part = sliceSamples(batch, from, to, direct);
+      const out = await this.forward({ batchSize: to - from, shape: part.dims, data: part.data, labels: batch.labels.subarray(from, to) });
+      logits.set(out.logits, from * K);
+    }
+    return logits;
+  }
+
+  /**
    * One training step on a batch: forward, backward and Adam. `lr` maps each weighted layer to
    * its learning rate (FreezeOut anneals them per layer); blocks below `firstTrainable` are frozen.
    */
@@ -217,7 +237,7 @@ export class TrainingEngine {
     const chunks = this.chunks;
     let logitsIn: Float32Array | undefined;
     if (chunks > 1 && this.cfg.loss === 'mean') {
-      logitsIn = (await this.forward(batch)).logits;
+      logitsIn = await this.meanLogitsInParts(batch);
       common.logits_in = feed(logitsIn, [B, K]);
     }
     const trace = this.cfg.mode === 'trace';

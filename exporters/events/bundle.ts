@@ -1,0 +1,332 @@
+/**
+ * Reader and writer of the spike-event bundle (the format is documented in bundle.proto, which is
+ * loaded at run time, so the .proto file is the single statement of the format). Decoding and
+ * re-encoding a bundle gives the same bytes; a truncated or corrupted file is refused with one
+ * line (exit code 3, `malformedInput`), a newer format version with exit code 8.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+import protobuf from 'protobufjs';
+import { validateProfile } from '../../hardware-profiles/index.ts';
+import { SnnError, malformed } from '../../src/errors.ts';
+import type { StepEvents } from '../../src/quantize/input-events.ts';
+import type { LayerQuantizationReport, QuantizedLayer, QuantizedNetwork } from '../../src/quantize/quantize.ts';
+import { weightBits } from '../../src/quantize/profile.ts';
+import { checkQuantizedNetwork } from '../../src/quantize/quantize.ts';
+import type { Encoder } from '../../src/spec/types.ts';
+import { shapeSize } from '../../src/spec/validate.ts';
+import { writeFileAtomic } from '../../src/util/atomic-write.ts';
+
+export const BUNDLE_FORMAT = 'snn-export-events';
+export const BUNDLE_VERSION = 1;
+/** Tag byte of the checksum trailer: field 15, wire type 5 (fixed32). */
+const TRAILER_TAG = (15 << 3) | 5;
+
+/** What the simulator computed for one sample; a chip run is checked against it. */
+export interface ExpectedOutputs {
+  /** Σ over t of the readout membrane per readout neuron, integer state units. */
+  readoutSum: Float64Array;
+  predicted: number;
+  /** Spike counts per neuron, per spiking chip layer in order. */
+  spikeCounts: Uint32Array[];
+  synapticEvents: number;
+}
+
+export interface BundleSample {
+  index: number;
+  label: number;
+  events: StepEvents;
+  expected: ExpectedOutputs;
+}
+
+/** The contents of a bundle file. */
+export interface EventBundle {
+  generator: string;
+  network: QuantizedNetwork;
+  /** The quantization error per chip layer, in layer order. */
+  report: LayerQuantizationReport[];
+  classNames: string[];
+  samples: BundleSample[];
+}
+
+let bundleType: protobuf.Type | undefined;
+function messageType(): protobuf.Type {
+  bundleType ??= protobuf.loadSync(join(dirname(fileURLToPath(import.meta.url)), 'bundle.proto')).lookupType('snn_export.events.v1.Bundle');
+  return bundleType;
+}
+
+const POOL = { none: 0, max: 1, sum: 2 } as const;
+const ENCODERS: Encoder['kind'][] = ['direct', 'rate', 'events'];
+
+type Message = Record<string, any>;
+
+function layerMessage(l: QuantizedLayer, r: LayerQuantizationReport): Message {
+  return {
+    name: l.name,
+    weightedName: l.weightedName,
+    kind: l.kind === 'dense' ? 0 : 1,
+    readout: l.readout,
+    inShape: l.inShape,
+    mapShape: l.mapShape,
+    outShape: l.outShape,
+    kernel: l.kernel,
+    stride: l.stride,
+    padding: l.padding,
+    pool: l.pool ? POOL[l.pool.kind] : POOL.none,
+    poolSize: l.pool?.size ?? 0,
+    weightShape: l.weightShape,
+    weights: Array.from(l.weights),
+    weightExponent: l.weightExponent,
+    bias: l.bias ? Array.from(l.bias) : [],
+    currentDecay: l.currentDecay,
+    membraneDecay: l.membraneDecay,
+    threshold: Array.from(l.threshold),
+    reset: l.reset === 'zero' ? 0 : 1,
+    scale: Array.from(l.scale),
+    channels: l.channels,
+    placement: l.placement.segments.map((s) => ({ core: s.core, firstNeuron: s.firstNeuron, count: s.count })),
+    outputStage: l.placement.outputStage,
+    delaySteps: l.placement.delaySteps,
+    error: {
+      weightRelativeError: r.weightRelativeError,
+      weightMaxError: r.weightMaxError,
+      clippedWeights: r.clippedWeights,
+      biasMaxError: r.biasMaxError,
+      thresholdRelativeError: r.thresholdRelativeError,
+      alpha: r.alpha,
+      alphaEffective: r.alphaEffective,
+      beta: r.beta,
+      betaEffective: r.betaEffective,
+      scaleMin: r.scaleMin,
+      scaleMax: r.scaleMax,
+    },
+  };
+}
+
+function reportFrom(m: Message, l: QuantizedLayer, net: QuantizedNetwork): LayerQuantizationReport {
+  const e = m.error ?? {};
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return {
+    name: l.name,
+    weightBits: weightBits(net.profile),
+    weightExponent: l.weightExponent,
+    weightRelativeError: num(e.weightRelativeError),
+    weightMaxError: num(e.weightMaxError),
+    clippedWeights: num(e.clippedWeights),
+    biasMaxError: num(e.biasMaxError),
+    thresholdRelativeError: num(e.thresholdRelativeError),
+    alpha: num(e.alpha),
+    alphaEffective: num(e.alphaEffective),
+    beta: num(e.beta),
+    betaEffective: num(e.betaEffective),
+    scaleMin: num(e.scaleMin),
+    scaleMax: num(e.scaleMax),
+    reset: l.reset,
+  };
+}
+
+function sampleMessage(s: BundleSample, layerNames: string[]): Message {
+  const { events } = s;
+  const time: number[] = [];
+  for (let t = 0; t < events.timeSteps; t++) for (let e = events.offsets[t]; e < events.offsets[t + 1]; e++) time.push(t);
+  return {
+    index: s.index,
+    label: s.label,
+    time,
+    address: Array.from(events.addresses),
+    payload: events.payloads ? Array.from(events.payloads) : [],
+    expected: {
+      readoutSum: Array.from(s.expected.readoutSum),
+      predicted: s.expected.predicted,
+      spikeCounts: s.expected.spikeCounts.map((counts, i) => ({ layer: layerNames[i], counts: Array.from(counts) })),
+      synapticEvents: s.expected.synapticEvents,
+    },
+  };
+}
+
+/** Encodes a bundle: the protobuf message, then the checksum trailer. */
+export function encodeBundle(bundle: EventBundle): Uint8Array {
+  const net = bundle.network;
+  if (bundle.report.length !== net.layers.length) throw new RangeError(`encodeBundle: ${bundle.report.length} layer reports for ${net.layers.length} layers`);
+  const spiking = net.layers.filter((l) => !l.readout).map((l) => l.name);
+  const message = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    generator: bundle.generator,
+    profile: { name: net.profile.name, json: JSON.stringify(net.profile) },
+    network: {
+      name: net.name,
+      timeSteps: net.timeSteps,
+      encoder: net.encoder,
+      classes: net.classes,
+      classNames: bundle.classNames,
+      hostLayers: net.hostLayers,
+      inputShape: net.inputShape,
+      layers: net.layers.map((l, i) => layerMessage(l, bundle.report[i])),
+      coresUsed: net.coresUsed,
+    },
+    sampleCount: bundle.samples.length,
+    samples: bundle.samples.map((s) => sampleMessage(s, spiking)),
+  };
+  const type = messageType();
+  const body = type.encode(type.fromObject(message)).finish();
+  const out = new Uint8Array(body.length + 5);
+  out.set(body, 0);
+  out[body.length] = TRAILER_TAG;
+  new DataView(out.buffer).setUint32(body.length + 1, crc32(body), true);
+  return out;
+}
+
+const toNumber = (v: unknown): number => (typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
+
+/** Checks the trailer and returns the protobuf body. */
+function checkTrailer(bytes: Uint8Array, where: string): Uint8Array {
+  const n = bytes.length;
+  if (n < 5) throw malformed(where, `${n} bytes is too short for an snn-export events bundle (truncated?)`);
+  if (bytes[n - 5] !== TRAILER_TAG) {
+    throw malformed(where, `no checksum trailer at offset ${n - 5} (expected byte 0x7d, found 0x${bytes[n - 5].toString(16).padStart(2, '0')}): the file is truncated or not an snn-export events bundle`);
+  }
+  const body = bytes.subarray(0, n - 5);
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + n - 4, 4).getUint32(0, true);
+  const computed = crc32(body);
+  if (stored !== computed) {
+    throw malformed(where, `checksum mismatch (stored 0x${stored.toString(16).padStart(8, '0')}, computed 0x${computed.toString(16).padStart(8, '0')} over bytes 0–${n - 6}): the file is corrupted or truncated`);
+  }
+  return body;
+}
+
+function layerFrom(m: Message, where: string): QuantizedLayer {
+  const pool = m.pool === POOL.max ? 'max' : m.pool === POOL.sum ? 'sum' : m.pool === POOL.none ? null : undefined;
+  if (pool === undefined) throw malformed(where, `unknown pool kind ${m.pool}`);
+  if (m.kind !== 0 && m.kind !== 1) throw malformed(where, `unknown layer kind ${m.kind}`);
+  if (m.reset !== 0 && m.reset !== 1) throw malformed(where, `unknown reset ${m.reset}`);
+  return {
+    name: m.name,
+    weightedName: m.weightedName,
+    kind: m.kind === 0 ? 'dense' : 'conv2d',
+    inShape: [...m.inShape],
+    mapShape: [...m.mapShape],
+    outShape: [...m.outShape],
+    kernel: m.kernel,
+    stride: m.stride,
+    padding: m.padding,
+    pool: pool ? { kind: pool, size: m.poolSize } : null,
+    weights: Int32Array.from(m.weights),
+    weightShape: [...m.weightShape],
+    weightExponent: m.weightExponent,
+    bias: m.bias.length ? Int32Array.from(m.bias) : null,
+    readout: m.readout,
+    currentDecay: m.currentDecay,
+    membraneDecay: m.membraneDecay,
+    threshold: Int32Array.from(m.threshold),
+    reset: m.reset === 0 ? 'zero' : 'subtract',
+    scale: Float64Array.from(m.scale),
+    channels: m.channels,
+    placement: {
+      name: m.name,
+      segments: m.placement.map((s: Message) => ({ core: s.core, firstNeuron: s.firstNeuron, count: s.count })),
+      outputStage: m.outputStage,
+      delaySteps: m.delaySteps,
+    },
+  };
+}
+
+function sampleFrom(m: Message, net: QuantizedNetwork, where: string): BundleSample {
+  const n = m.address.length;
+  const at = `${where}: sample ${m.index}`;
+  if (m.time.length !== n) throw malformed(at, `${m.time.length} event times for ${n} addresses`);
+  if (m.payload.length !== 0 && m.payload.length !== n) throw malformed(at, `${m.payload.length} payloads for ${n} events`);
+  const inputSize = shapeSize(net.inputShape);
+  const offsets = new Uint32Array(net.timeSteps + 1);
+  let t = 0;
+  for (let e = 0; e < n; e++) {
+    const time = m.time[e], address = m.address[e];
+    if (time >= net.timeSteps) throw malformed(at, `event ${e} at step ${time}, the network runs ${net.timeSteps} steps`);
+    if (address >= inputSize) throw malformed(at, `event ${e} at address ${address}, the input has ${inputSize} addresses`);
+    if (time < t || (e > 0 && time === m.time[e - 1] && address <= m.address[e - 1])) throw malformed(at, `event ${e} is out of (time, address) order`);
+    while (t < time) offsets[++t] = e;
+  }
+  while (t < net.timeSteps) offsets[++t] = n;
+  const spiking = net.layers.filter((l) => !l.readout);
+  const ex = m.expected ?? {};
+  const counts: Message[] = ex.spikeCounts ?? [];
+  if (counts.length !== spiking.length) throw malformed(at, `expected spike counts for ${counts.length} layers, the network has ${spiking.length} spiking chip layers`);
+  counts.forEach((c, i) => {
+    if (c.counts.length !== shapeSize(spiking[i].outShape)) throw malformed(at, `expected spike counts of layer '${c.layer}' hold ${c.counts.length} values for ${shapeSize(spiking[i].outShape)} neurons`);
+  });
+  if ((ex.readoutSum ?? []).length !== net.classes) throw malformed(at, `expected readout of ${(ex.readoutSum ?? []).length} values for ${net.classes} classes`);
+  return {
+    index: m.index,
+    label: m.label,
+    events: { timeSteps: net.timeSteps, offsets, addresses: Uint32Array.from(m.address), payloads: m.payload.length ? Int32Array.from(m.payload) : null },
+    expected: {
+      readoutSum: Float64Array.from(ex.readoutSum),
+      predicted: ex.predicted ?? 0,
+      spikeCounts: counts.map((c) => Uint32Array.from(c.counts)),
+      synapticEvents: toNumber(ex.synapticEvents ?? 0),
+    },
+  };
+}
+
+/** Decodes and checks a bundle; `where` names the file in errors. */
+export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
+  const body = checkTrailer(bytes, where);
+  let m: Message;
+  try {
+    m = messageType().decode(body) as unknown as Message;
+  } catch (err) {
+    throw malformed(where, `not a readable events bundle (protobuf: ${(err as Error).message})`);
+  }
+  if (m.format !== BUNDLE_FORMAT) throw malformed(where, `field 'format' is ${JSON.stringify(m.format ?? '')}, expected '${BUNDLE_FORMAT}' (a protobuf file, but not an snn-export events bundle)`);
+  if (m.formatVersion !== BUNDLE_VERSION) throw new SnnError('incompatibleVersion', `${where}: events bundle format version ${m.formatVersion} is not supported by this snn-export (reads version ${BUNDLE_VERSION})`);
+  if (!m.profile || !m.network) throw malformed(where, `the bundle lacks its ${m.profile ? 'network' : 'profile'}`);
+  let profileData: unknown;
+  try {
+    profileData = JSON.parse(m.profile.json);
+  } catch {
+    throw malformed(where, "field 'profile.json' is not valid JSON");
+  }
+  const profile = validateProfile(profileData, `${where}: embedded profile '${m.profile.name}'`);
+  const nm = m.network;
+  if (!ENCODERS.includes(nm.encoder)) throw malformed(where, `network encoder ${JSON.stringify(nm.encoder)} is not one of ${ENCODERS.join(', ')}`);
+  const network: QuantizedNetwork = {
+    profile,
+    name: nm.name,
+    timeSteps: nm.timeSteps,
+    encoder: nm.encoder,
+    classes: nm.classes,
+    hostLayers: [...nm.hostLayers],
+    inputShape: [...nm.inputShape],
+    layers: nm.layers.map((l: Message, i: number) => layerFrom(l, `${where}: layer ${i + 1}`)),
+    coresUsed: nm.coresUsed,
+  };
+  if (network.timeSteps < 1) throw malformed(where, 'the network runs 0 time steps');
+  checkQuantizedNetwork(network, where);
+  if (m.samples.length !== m.sampleCount) throw malformed(where, `holds ${m.samples.length} samples, its header says ${m.sampleCount}`);
+  return {
+    generator: m.generator,
+    network,
+    report: network.layers.map((l, i) => reportFrom(nm.layers[i], l, network)),
+    classNames: [...nm.classNames],
+    samples: m.samples.map((s: Message) => sampleFrom(s, network, where)),
+  };
+}
+
+export function readBundle(path: string): EventBundle {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new SnnError('missingInput', `${path}: events bundle not found`);
+  }
+  return decodeBundle(bytes, path);
+}
+
+/** Writes a bundle atomically. */
+export function writeBundle(path: string, bundle: EventBundle): Uint8Array {
+  const bytes = encodeBundle(bundle);
+  writeFileAtomic(path, bytes);
+  return bytes;
+}
