@@ -25,6 +25,7 @@ import { quantizeNetwork } from '../src/quantize/quantize.ts';
 import { BUILTIN_ARCHITECTURES } from '../src/spec/builtin.ts';
 import { initParams } from '../src/spec/params.ts';
 import { validateSpec } from '../src/spec/validate.ts';
+import { buildInferenceGraph } from '../src/compile/inference-graph.ts';
 
 /** One network on one target. */
 export interface SimBenchResult {
@@ -37,6 +38,8 @@ export interface SimBenchResult {
   samples: number;
   hostMsPerSample: number;
   simMsPerSample: number;
+  /** onnxruntime-node float samples/s on the same network and images (filled by the CLI part). */
+  ortSamplesPerSecond?: number;
   /** Host encoder + simulator: what replaces a float runtime's inference. */
   samplesPerSecond: number;
   /** Simulator alone, on precomputed input events (as `snn-export simulate` runs a bundle). */
@@ -120,6 +123,32 @@ export function benchSimulator(arch: 'fc' | 'csnn', target: string, samples: num
   return result;
 }
 
+/** onnxruntime-node float inference (1 intra-op thread, batch 128) of the same network on the same images. */
+export async function benchOrtFloat(arch: 'fc' | 'csnn', samples: number, checkpointPath?: string): Promise<number> {
+  const { checkpoint } = benchCheckpoint(arch, checkpointPath);
+  const resolved = validateSpec(checkpoint.spec);
+  const ort = await import('onnxruntime-node');
+  const model = buildInferenceGraph({ resolved, steps: resolved.spec.timeSteps, params: checkpoint.params }).model;
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const data = loadMnist().test;
+  const n = Math.min(samples, data.count);
+  const per = 784;
+  const input = new Float32Array(n * per);
+  for (let i = 0; i < n; i++) data.writeSample(i, input, i * per);
+  const run = async () => {
+    for (let s = 0; s < n; s += 128) {
+      const b = Math.min(128, n - s);
+      await session.run({ input: new ort.Tensor('float32', input.subarray(s * per, (s + b) * per), [b, 1, 28, 28]) });
+    }
+  };
+  await run();
+  const start = performance.now();
+  await run();
+  const ms = performance.now() - start;
+  await session.release();
+  return (1000 * n) / ms;
+}
+
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -132,8 +161,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const accuracy = process.argv.includes('--accuracy');
   const json = process.argv.includes('--json');
   for (const arch of archs) {
+    const ortRate = await benchOrtFloat(arch, samples, argValue(arch));
+    if (!json) process.stdout.write(`${arch}: onnxruntime-node float inference ${ortRate.toFixed(0)} samples/s (1 thread, batch 128, same images)\n`);
     for (const target of targets) {
       const r = benchSimulator(arch, target, samples, { accuracy, checkpointPath: argValue(arch) });
+      r.ortSamplesPerSecond = ortRate;
       if (json) { process.stdout.write(`${JSON.stringify(r)}\n`); continue; }
       const acc = r.floatAccuracy !== undefined
         ? `accuracy ${(100 * r.accuracy).toFixed(2)} % vs float ${(100 * r.floatAccuracy).toFixed(2)} % (Δ ${(100 * (r.accuracy - r.floatAccuracy)).toFixed(2)} pp, same prediction ${(100 * r.predictionAgreement!).toFixed(2)} %)`
@@ -141,7 +173,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.stdout.write([
         `${arch} on ${target} (${r.weights}${r.resetAs ? `, reset run as '${r.resetAs}'` : ''}), ${r.samples} MNIST test samples`,
         `  host encoder ${r.hostMsPerSample.toFixed(3)} ms/sample, simulator ${r.simMsPerSample.toFixed(3)} ms/sample`,
-        `  ${r.samplesPerSecond.toFixed(0)} samples/s end to end, ${r.simSamplesPerSecond.toFixed(0)} samples/s simulator alone`,
+        `  ${r.samplesPerSecond.toFixed(0)} samples/s end to end, ${r.simSamplesPerSecond.toFixed(0)} samples/s simulator alone; simulator time / ORT time ${(ortRate / r.simSamplesPerSecond).toFixed(2)} (target ≤ 1: ${r.simSamplesPerSecond >= ortRate ? 'met' : 'NOT met'}), end to end ${(ortRate / r.samplesPerSecond).toFixed(2)}`,
         `  ${r.inputEventsPerSample.toFixed(0)} input events and ${r.synapticEventsPerSample.toFixed(0)} synaptic events per sample, ${(r.synapticEventsPerSecond / 1e6).toFixed(1)} M synaptic events/s`,
         `  ${acc}`,
       ].join('\n') + '\n');
