@@ -3,6 +3,7 @@
  * so that gathering (which runs models) and rendering (which only formats) stay apart and the page
  * can be tested from a fixture.
  */
+import type { EpochRecord } from '../checkpoint/checkpoint.ts';
 import type { LayerQuantizationReport } from '../quantize/quantize.ts';
 
 /** What the report says about the network and where it came from. */
@@ -20,15 +21,8 @@ export interface ReportModelInfo {
   training?: Record<string, unknown>;
 }
 
-/** One epoch of the training history (src/checkpoint/checkpoint.ts `EpochRecord`). */
-export interface ReportEpoch {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testAccuracy?: number;
-  validationAccuracy?: number;
-  seconds: number;
-}
+/** One epoch of the training history, as the report shows it. */
+export type ReportEpoch = Pick<EpochRecord, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'testAccuracy' | 'validationAccuracy' | 'seconds'>;
 
 /** Mean firing of one spiking layer over the test samples, as computed by one source. */
 export interface LayerSpikeRate {
