@@ -13,6 +13,7 @@ import type { EncodedBatch } from '../data/encode.ts';
 import { oneHot } from '../data/encode.ts';
 import { buildTrainGraph } from '../compile/train-graph.ts';
 import { buildInferenceGraph } from '../compile/inference-graph.ts';
+import { isStaticBlock, stateName, stateShapes } from '../compile/forward.ts';
 import type { GradientMode } from '../compile/backward.ts';
 import type { LossKind } from '../compile/loss.ts';
 import { DEFAULT_ADAM, adamStepSize, buildAdamGraph } from '../compile/adam.ts';
@@ -158,16 +159,11 @@ export class TrainingEngine {
 
   private zeroStates(B: number, trace: boolean): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
-    const steps = this.resolved.blocks.map((b, i) => ({ b, i }));
-    for (const { b, i } of steps) {
-      const isStatic = i === 0 && this.resolved.spec.encoder.kind === 'direct';
-      const shapes: [string, number[]][] = [['current', b.outShape], ['membrane', b.outShape]];
-      if (trace && !isStatic) {
-        const inShape = b.pre.length ? b.pre[b.pre.length - 1].outShape : b.inShape;
-        shapes.push(['q', inShape], ['p', inShape]);
+    this.resolved.blocks.forEach((block, i) => {
+      for (const [suffix, shape] of stateShapes(block, trace, isStaticBlock(this.resolved, i))) {
+        feeds[stateName(block, suffix)] = feed(new Float32Array(B * numel(shape)), [B, ...shape]);
       }
-      for (const [suffix, shape] of shapes) feeds[`state_${b.neuron.name}_${suffix}`] = feed(new Float32Array(B * numel(shape)), [B, ...shape]);
-    }
+    });
     return feeds;
   }
 
