@@ -47,3 +47,32 @@ test('the same seed gives the same weights; an interrupted run resumed gives the
   assert.deepEqual(resumed.spec, spec);
   assert.equal((resumed.training as unknown as TrainSettings).gradient, settings.gradient);
 });
+
+test('with a validation split each epoch is judged on held-out training data, the best epoch is kept, and the test set is used once at the end', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'train-val-'));
+  const out = join(dir, 'v.safetensors');
+  const result = await train({ spec, settings: { ...settings, validation: 256 }, data, out, progress: false });
+  const ck = loadCheckpoint(out);
+  assert.equal(ck.history.length, 2);
+  for (const r of ck.history) {
+    assert.ok(r.validationAccuracy !== undefined && r.validationAccuracy > 0.3, `validation accuracy ${r.validationAccuracy}`);
+    assert.equal(r.testAccuracy, undefined, 'no test-set peeking during training');
+  }
+  const bestEpoch = ck.history.reduce((a, r) => (r.validationAccuracy! > a.validationAccuracy! ? r : a));
+  assert.equal(result.best?.epoch, bestEpoch.epoch);
+  const best = loadCheckpoint(result.best!.path);
+  assert.equal(best.history[best.history.length - 1].testAccuracy, result.testAccuracy);
+  assert.ok((result.testAccuracy ?? 0) > 0.3);
+  assert.equal((ck.dataset as { train: { count: number } }).train.count, 1536 - 256, 'the held-out samples are not trained on');
+});
+
+test('every training recipe loads, validates and names the paper figure it aims at', async () => {
+  const { recipeNames, loadRecipe } = await import('../src/train/recipes.ts');
+  const names = recipeNames();
+  assert.ok(names.includes('mnist-paper') && names.includes('mnist-dvs-paper'));
+  for (const n of names) {
+    const r = loadRecipe(n);
+    assert.equal(r.name, n);
+    assert.ok(r.paper.accuracy > 90 && (r.training.validation ?? 0) > 0);
+  }
+});

@@ -7,6 +7,7 @@ import { registerReport } from './report.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerProfiles } from './profiles.ts';
+import { registerRecipes } from './recipes.ts';
 import { registerDemo, registerTrain } from './train.ts';
 
 /**
@@ -24,4 +25,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerServe,
   registerSimulate,
   registerProfiles,
+  registerRecipes,
 ];

@@ -15,6 +15,7 @@ import { LOSS_KINDS } from '../compile/loss.ts';
 import { LR_SCHEDULES } from '../train/schedule.ts';
 import { DEFAULT_NEURON, DEFAULT_SETTINGS } from '../train/defaults.ts';
 import { train } from '../train/trainer.ts';
+import { loadRecipe } from '../train/recipes.ts';
 import { formatSkipPolicy, parseSkipPolicy } from '../train/skip.ts';
 import { parseFreezeOut } from '../train/freezeout.ts';
 import type { TrainSettings } from '../train/trainer.ts';
@@ -32,7 +33,7 @@ interface TrainFlags {
   seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
-  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; workers: number;
+  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; workers: number; recipe?: string;
 }
 
 /** The data-set reading options from the flags (event frames, crop, MNIST-DVS scale). */
@@ -68,6 +69,7 @@ function specFromFlags(f: TrainFlags, sampleShape: number[], temporal: boolean, 
 
 export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Command {
   return cmd
+    .option('--recipe <name>', 'a training recipe (snn-export recipes); it fixes data set, network and settings')
     .option('--arch <name>', `built-in architecture (${Object.keys(BUILTIN_ARCHITECTURES).join(', ')})`, 'fc')
     .option('--spec <file>', 'network spec JSON file (instead of --arch)')
     .option('--dataset <name>', `data set (${Object.keys(DATASETS).join(', ')})`, 'mnist')
@@ -102,40 +104,41 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--no-progress', 'no progress bar');
 }
 
-export async function runTraining(f: TrainFlags): Promise<{ out: string; testAccuracy?: number }> {
+export async function runTraining(f: TrainFlags): Promise<{ out: string; testAccuracy?: number; best?: { path: string; epoch: number; validationAccuracy: number } }> {
   let resume: Checkpoint | undefined;
   if (f.resume) {
     const path = typeof f.resume === 'string' ? f.resume : f.out;
     if (!existsSync(path)) throw new SnnError('missingInput', `--resume: no checkpoint at ${path} to resume from`);
     resume = loadCheckpoint(path);
   }
-  const settings: TrainSettings = resume?.training as unknown as TrainSettings ?? {
+  const recipe = f.recipe && !resume ? loadRecipe(f.recipe) : undefined;
+  const settings: TrainSettings = resume?.training as unknown as TrainSettings ?? (recipe ? { ...recipe.training, recipe: `${recipe.name}@${recipe.version}` } as TrainSettings : undefined) ?? {
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
     gradient: f.gradient as TrainSettings['gradient'], loss: f.loss as TrainSettings['loss'], surrogate: f.surrogate as TrainSettings['surrogate'],
     surrogateWidth: f.surrogateWidth, maxChunk: f.maxChunk, initGain: f.initGain,
     skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, workers: f.workers,
   };
   parseFreezeOut(settings.freezeout);
-  if (resume) settings.epochs = Math.max(settings.epochs, f.epochs);
+  if (resume && !(settings as { recipe?: string }).recipe) settings.epochs = Math.max(settings.epochs, f.epochs);
   const recorded = resume?.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
-  const dsName = recorded?.name ?? f.dataset;
+  const dsName = recorded?.name ?? recipe?.dataset.name ?? f.dataset;
   const dsDir = f.dataDir ?? recorded?.dir;
-  const dsOptions = recorded?.options ?? datasetOptions(f);
+  const dsOptions = recorded?.options ?? recipe?.dataset.options ?? datasetOptions(f);
   let data = loadDataset(dsName, dsDir, dsOptions);
   const limit = f.limit ?? (settings as { trainLimit?: number }).trainLimit;
   const testLimit = f.testLimit ?? (settings as { testLimit?: number }).testLimit;
   if (limit) data = { ...data, train: subset(data.train, limit) };
   if (testLimit) data = { ...data, test: subset(data.test, testLimit) };
   Object.assign(settings, limit ? { trainLimit: limit } : {}, testLimit ? { testLimit } : {});
-  const spec = resume?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
+  const spec = resume?.spec ?? recipe?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
   const result = await train({
     spec, settings, data, out: f.out, resume, dataset: { name: dsName, dir: dsDir, options: dsOptions }, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
     onEpoch: (r) => {
       if (f.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, train acc ${(r.trainAccuracy * 100).toFixed(2)} %, test acc ${((r.testAccuracy ?? 0) * 100).toFixed(2)} %, ${r.samplesPerSecond.toFixed(0)} samples/s, ${r.seconds.toFixed(1)} s\n`);
+      else process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, train acc ${(r.trainAccuracy * 100).toFixed(2)} %, ${r.validationAccuracy !== undefined ? `validation acc ${(r.validationAccuracy * 100).toFixed(2)} %` : `test acc ${((r.testAccuracy ?? 0) * 100).toFixed(2)} %`}, ${r.samplesPerSecond.toFixed(0)} samples/s, ${r.seconds.toFixed(1)} s\n`);
     },
   });
-  return { out: f.out, testAccuracy: result.testAccuracy };
+  return { out: f.out, testAccuracy: result.testAccuracy, best: result.best };
 }
 
 export function registerTrain(program: Command): void {
@@ -143,8 +146,9 @@ export function registerTrain(program: Command): void {
     .option('-o, --out <file>', 'checkpoint file (written atomically after every epoch)', 'runs/model.safetensors')
     .option('--resume [checkpoint]', 'continue from the last checkpoint (default: the --out file)')
     .action(action(async (f: TrainFlags) => {
-      const { out, testAccuracy } = await runTraining(f);
-      if (!f.json) process.stdout.write(`test accuracy ${((testAccuracy ?? 0) * 100).toFixed(2)} %; checkpoint: ${out}\n`);
+      const { out, testAccuracy, best } = await runTraining(f);
+      if (f.json && best) process.stdout.write(`${JSON.stringify({ final: true, testAccuracy, best })}\n`);
+      if (!f.json) process.stdout.write(`test accuracy ${((testAccuracy ?? 0) * 100).toFixed(2)} %${best ? ` (best epoch ${best.epoch} by validation, ${best.path})` : ''}; checkpoint: ${out}\n`);
     }));
 }
 

@@ -42,3 +42,13 @@ export function subset(ds: Dataset, count: number): Dataset {
   if (count >= ds.count) return ds;
   return { ...ds, count, labels: ds.labels.subarray(0, count), describe: () => ({ ...ds.describe(), count, subsetOf: ds.count }) };
 }
+
+/** The samples `indices` of a data set, in that order (a held-out validation split, for example). */
+export function indexSubset(ds: Dataset, indices: Uint32Array, role: string): Dataset {
+  const labels = Uint8Array.from(indices, (i) => ds.labels[i]);
+  return {
+    ...ds, name: `${ds.name}-${role}`, count: indices.length, labels,
+    writeSample: (index, out, offset) => ds.writeSample(indices[index], out, offset),
+    describe: () => ({ ...ds.describe(), role, count: indices.length, subsetOf: ds.count }),
+  };
+}

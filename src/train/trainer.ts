@@ -7,9 +7,10 @@ import type { NetworkSpec } from '../spec/types.ts';
 import { validateSpec } from '../spec/validate.ts';
 import { initParams, checkParams } from '../spec/params.ts';
 import type { Checkpoint, EpochRecord } from '../checkpoint/checkpoint.ts';
-import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import type { Dataset, DatasetSplits } from '../data/dataset.ts';
 import { encodeBatch } from '../data/encode.ts';
+import { indexSubset } from '../data/dataset.ts';
 import type { SurrogateKind } from '../neuron/surrogate.ts';
 import type { GradientMode } from '../compile/backward.ts';
 import type { LossKind } from '../compile/loss.ts';
@@ -42,6 +43,12 @@ export interface TrainSettings {
   freezeout: string;
   /** Worker threads for data-parallel steps (1: none, 0: automatic). Changes the order of float sums, not the method. */
   workers: number;
+  /**
+   * Training samples held out (seeded) for validation. With a validation split each epoch is
+   * judged on it, the best epoch is kept as `<out>.best.safetensors`, and the test set is used
+   * once, at the end, on the best parameters.
+   */
+  validation?: number;
 }
 
 export interface TrainRun {
@@ -66,7 +73,12 @@ export interface TrainRun {
 export interface TrainResult {
   checkpoint: Checkpoint;
   testAccuracy?: number;
+  /** With a validation split: the best epoch's checkpoint path and validation accuracy. */
+  best?: { path: string; epoch: number; validationAccuracy: number };
 }
+
+/** `<out>.best.safetensors` beside the checkpoint `out`. */
+export const bestCheckpointPath = (out: string): string => out.replace(/(\.safetensors)?$/, '.best.safetensors');
 
 /** Accuracy of the current parameters on a data set (time-averaged readout, argmax). */
 export async function evaluate(engine: TrainingEngine, spec: NetworkSpec, ds: Dataset, batchSize = 500): Promise<number> {
@@ -84,7 +96,16 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const spec = run.resume?.spec ?? run.spec;
   const settings = run.settings;
   const resolved = validateSpec(spec);
-  const { train: trainSet, test: testSet } = run.data;
+  const { test: testSet } = run.data;
+  // A seeded held-out split of the training set, the same on every resume.
+  const heldOut = settings.validation ?? 0;
+  let trainSet = run.data.train;
+  let validationSet: Dataset | undefined;
+  if (heldOut > 0) {
+    const order = new Random(deriveSeed(settings.seed, 0x7a11d)).permutation(run.data.train.count);
+    validationSet = indexSubset(run.data.train, order.subarray(0, heldOut), 'validation');
+    trainSet = indexSubset(run.data.train, order.subarray(heldOut), 'train');
+  }
   const params = run.resume ? run.resume.params : initParams(resolved, settings.seed, settings.initGain);
   checkParams(resolved, params, run.resume ? run.out : 'initialisation');
   const engine = new TrainingEngine(resolved, params, run.resume?.optimizer, {
@@ -104,8 +125,9 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const points = freezeout ? freezePoints(layerNames.length, freezeout) : undefined;
   const checkpointOf = (progress: { epoch: number; batch: number }): Checkpoint => ({
     spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { ...run.dataset, train: trainSet.describe(), test: testSet.describe() }, history,
-    progress: { ...progress, skip: skipper.save() },
+    progress: { ...progress, skip: skipper.save(), best },
   });
+  let best = (run.resume?.progress as { best?: { epoch: number; validationAccuracy: number } } | undefined)?.best;
   let lastSave = Date.now();
   let batchesRun = 0;
   let testAccuracy: number | undefined;
@@ -143,19 +165,40 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       }
       progress.end();
       const seconds = (performance.now() - t0) / 1000;
-      testAccuracy = await evaluate(engine, spec, testSet);
       const record: EpochRecord = {
-        epoch: epoch + 1, trainLoss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), testAccuracy,
+        epoch: epoch + 1, trainLoss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1),
         seconds, samplesPerSecond: seen / seconds,
       };
       if (startBatch > 0) record.resumedAtBatch = startBatch;
+      if (validationSet) {
+        record.validationAccuracy = await evaluate(engine, spec, validationSet);
+        if (!best || record.validationAccuracy > best.validationAccuracy) {
+          best = { epoch: epoch + 1, validationAccuracy: record.validationAccuracy };
+          history.push(record);
+          saveCheckpoint(bestCheckpointPath(run.out), checkpointOf({ epoch: epoch + 1, batch: 0 }));
+          history.pop();
+        }
+      } else {
+        record.testAccuracy = testAccuracy = await evaluate(engine, spec, testSet);
+      }
       history.push(record);
       saveCheckpoint(run.out, checkpointOf({ epoch: epoch + 1, batch: 0 }));
       lastSave = Date.now();
       run.onEpoch?.(record);
     }
+    if (validationSet && best) {
+      // The test set, once, on the best epoch's parameters.
+      const bestPath = bestCheckpointPath(run.out);
+      const bestCk = loadCheckpoint(bestPath);
+      const judge = new TrainingEngine(resolved, bestCk.params, undefined, { mode: settings.gradient, loss: settings.loss, surrogate: { kind: settings.surrogate, width: settings.surrogateWidth }, maxChunk: settings.maxChunk });
+      try { testAccuracy = await evaluate(judge, spec, testSet); } finally { await judge.dispose(); }
+      saveCheckpoint(bestPath, { ...bestCk, history: [...bestCk.history.slice(0, -1), { ...bestCk.history[bestCk.history.length - 1], testAccuracy }] });
+    }
   } finally {
     await engine.dispose();
   }
-  return { checkpoint: checkpointOf({ epoch, batch: 0 }), testAccuracy };
+  return {
+    checkpoint: checkpointOf({ epoch, batch: 0 }), testAccuracy,
+    best: validationSet && best ? { path: bestCheckpointPath(run.out), ...best } : undefined,
+  };
 }
