@@ -17,7 +17,9 @@
  * With `intermediate: int32` (Lava) acc, the shifted sum, z, and both sums before the overflow
  * rule wrap as 32-bit integers. The work per step is one pass over the neurons (decay cannot be
  * skipped) plus the synaptic events: never neurons × inputs. The synaptic events, by far the
- * most work, run as WebAssembly SIMD additions (scatter-wasm.ts).
+ * most work, run as WebAssembly SIMD additions (scatter-wasm.ts), in int16 lanes where the
+ * weights provably keep the partial sums within int16 (exact, then widened into int32), as does
+ * the 2×2 max pool of conv layers.
  */
 import { SnnError } from '../../src/errors.ts';
 import type { StepEvents } from '../../src/quantize/input-events.ts';
@@ -45,25 +47,46 @@ export type StepObserver = (t: number, layer: number, spikes: Uint32Array, curre
 
 /**
  * Everything about a layer the inner loops need, precomputed once. The weighted sum is a
- * scatter driven by a synapse table: input address a owns the (accumulator row, weight row)
- * pairs `tablePairs[2q], tablePairs[2q+1]` for q in [tableOffsets[a], tableOffsets[a+1]), byte
- * offsets, each row `paddedChannels` int32 wide (channels rounded up to 4 for the SIMD lanes).
- * Dense: one pair per input (row 0 of the accumulator, weight row a). Conv: one pair per kernel
- * position that lands inside the output map; the accumulator is channel-last ([oy][ox][c]).
+ * scatter driven by a table of runs (scatter-wasm.ts): input address a owns the runs q in
+ * [offsets[a], offsets[a+1]), run q being (accumulator byte offset, weight byte offset, length in
+ * 16-byte vectors, 0) at `runs[4q …]`. Weights are stored one row per input (dense) or per kernel
+ * tap (conv), `paddedChannels` lanes wide, channels contiguous; conv taps are stored with kx
+ * reversed, so that the taps of one kernel row that land in the output map form one contiguous
+ * stretch of weights facing one contiguous stretch of the (channel-last, [oy][ox][c])
+ * accumulator: with stride 1, one run per kernel row.
+ *
+ * Lanes are int32, or int16 (twice as many per SIMD vector) when the layer's inputs can be split
+ * into groups whose sums provably stay within int16 (`groupOf`): the int16 sums of a group are
+ * exact, and their widening into the int32 accumulator (`flush`) then equals adding every weight
+ * in int32, wrap included.
  */
 interface LayerKernel {
   q: QuantizedLayer;
+  /** Lanes per accumulator position and per weight row (channels rounded up to fill 16-byte vectors). */
   paddedChannels: number;
+  /** Lanes are int16 (SIMD only); else int32. */
+  lanes16: boolean;
   /** Byte offsets in the arena. */
   weightsPtr: number;
   accPtr: number;
-  tableOffsetsPtr: number;
-  tablePairsPtr: number;
+  acc16Ptr: number;
+  /** The 2×2 max pool of the accumulator (channel-last), for a conv layer with such a pool (SIMD only). */
+  pooledPtr: number;
+  pooled: Int32Array;
+  offsetsPtr: number;
+  runsPtr: number;
   spikesPtr: number;
-  weights: Int32Array;
+  weights: Int32Array | Int16Array;
+  /** The int32 accumulator (what the neuron passes read). */
   acc: Int32Array;
-  tableOffsets: Uint32Array;
-  tablePairs: Uint32Array;
+  /** The accumulator still holds the previous step: the step's first scatter clears (or overwrites) it. */
+  accStale: boolean;
+  /** 16-byte vectors of the int16 accumulator (lanes16). */
+  acc16Vectors: number;
+  offsets: Uint32Array;
+  runs: Uint32Array;
+  /** Input group of each input address (lanes16): the sums of one group's spikes fit int16. */
+  groupOf: Uint32Array;
   /** Synaptic events one spike of each input address causes. */
   fanOut: Uint32Array;
   /** Largest |weighted sum| per unit of input payload: max over outputs of Σ|w|. */
@@ -73,8 +96,9 @@ interface LayerKernel {
    * `accumulatorBound`): the int32 arithmetic then equals exact arithmetic and takes the faster path.
    */
   wrapFree: boolean;
-  /** The bias per channel, zeros when the layer has none. */
+  /** The bias per channel, zeros when the layer has none, and its largest magnitude. */
   biasOrZero: Float64Array;
+  maxBias: number;
   /** 2^(e + inputShift) for e ≥ 0; for e < 0 the sum is floored by `exponentDivisor` = 2^−e, then scaled by `inputScale`. */
   exponentScale: number;
   exponentDivisor: number;
@@ -93,34 +117,75 @@ interface LayerKernel {
   spikeCount: number;
 }
 
-/** The synapse table of a layer (see `LayerKernel`), as plain arrays. */
-function synapseTable(q: QuantizedLayer, padded: number): { offsets: Uint32Array; pairs: number[] } {
+/** The run table of a layer (see `LayerKernel`), `laneBytes` = 4 or 2, and the synaptic events per input. */
+function synapseTable(q: QuantizedLayer, padded: number, laneBytes: number): { offsets: Uint32Array; runs: number[]; fanOut: Uint32Array } {
   const inSize = shapeSize(q.inShape);
   const offsets = new Uint32Array(inSize + 1);
-  const pairs: number[] = [];
+  const fanOut = new Uint32Array(inSize);
+  const runs: number[] = [];
+  const row = padded * laneBytes, vectors = row / 16;
   if (q.kind === 'dense') {
-    for (let a = 0; a < inSize; a++) { offsets[a] = a; pairs.push(0, a * padded * 4); }
+    for (let a = 0; a < inSize; a++) { offsets[a] = a; runs.push(0, a * row, vectors, 0); fanOut[a] = q.channels; }
     offsets[inSize] = inSize;
-    return { offsets, pairs };
+    return { offsets, runs, fanOut };
   }
   const [, h, w] = q.inShape;
   const [, oh, ow] = q.mapShape;
   const k = q.kernel, s = q.stride, pad = q.padding;
   for (let a = 0; a < inSize; a++) {
-    offsets[a] = pairs.length / 2;
+    offsets[a] = runs.length / 4;
     const c = Math.floor(a / (h * w)), y = Math.floor(a / w) % h, x = a % w;
+    let taps = 0;
     for (let ky = 0; ky < k; ky++) {
       const ny = y + pad - ky;
       if (ny < 0 || ny % s !== 0 || ny / s >= oh) continue;
-      for (let kx = 0; kx < k; kx++) {
+      // Descending kx: ascending output x and (kx reversed in the weight rows) ascending weight rows.
+      let open = -1, length = 0;
+      for (let kx = k - 1; kx >= 0; kx--) {
         const nx = x + pad - kx;
         if (nx < 0 || nx % s !== 0 || nx / s >= ow) continue;
-        pairs.push(((ny / s) * ow + nx / s) * padded * 4, ((c * k + ky) * k + kx) * padded * 4);
+        taps++;
+        const accAt = ((ny / s) * ow + nx / s) * row, wAt = ((c * k + ky) * k + (k - 1 - kx)) * row;
+        if (open >= 0 && s === 1) { length += vectors; runs[open + 2] = length; continue; }
+        open = runs.length; length = vectors;
+        runs.push(accAt, wAt, vectors, 0);
       }
     }
+    fanOut[a] = taps * q.channels;
   }
-  offsets[inSize] = pairs.length / 2;
-  return { offsets, pairs };
+  offsets[inSize] = runs.length / 4;
+  return { offsets, runs, fanOut };
+}
+
+/**
+ * Groups of input addresses whose binary spikes sum within int16 in every accumulator lane (each
+ * address at most once): per output channel, Σ over the group of |w| reaching one output neuron.
+ * Conv layers group whole input channels (one tap per input position and output neuron); dense
+ * layers group consecutive inputs. Null when one input alone can leave int16.
+ */
+function int16Groups(q: QuantizedLayer): Uint32Array | null {
+  const inSize = shapeSize(q.inShape);
+  const out = q.channels, fan = q.weights.length / out;
+  const units = q.kind === 'dense' ? inSize : q.inShape[0];
+  const perUnit = fan / units, addressesPerUnit = inSize / units;
+  const limit = 0x7fff;
+  const sums = new Float64Array(out), unit = new Float64Array(out);
+  const groupOf = new Uint32Array(inSize);
+  let group = 0;
+  for (let u = 0; u < units; u++) {
+    let fits = true;
+    for (let o = 0; o < out; o++) {
+      let s = 0;
+      for (let i = o * fan + u * perUnit; i < o * fan + (u + 1) * perUnit; i++) s += Math.abs(q.weights[i]);
+      if (s > limit) return null;
+      unit[o] = s;
+      if (sums[o] + s > limit) fits = false;
+    }
+    if (!fits) { group++; sums.fill(0); }
+    for (let o = 0; o < out; o++) sums[o] += unit[o];
+    groupOf.fill(group, u * addressesPerUnit, (u + 1) * addressesPerUnit);
+  }
+  return groupOf;
 }
 
 export interface SimulatorOptions {
@@ -139,7 +204,7 @@ export class HwSimulator {
   private readonly decayOne: number;
   private readonly arena: Arena;
   /** True when the scatter runs in WebAssembly SIMD. */
-  get simd(): boolean { return this.arena.scatter !== undefined; }
+  get simd(): boolean { return this.arena.kernels !== undefined; }
   /** The current step's input addresses, copied into the arena for the SIMD scatter. */
   private readonly inputPtr: number;
   private readonly inputAddresses: Uint32Array;
@@ -154,42 +219,57 @@ export class HwSimulator {
     this.decayOne = p.decay.kind === 'fraction' ? 2 ** val(p.decay.bits) : 0;
     const shift = 2 ** val(p.threshold.shift);
     const plans = net.layers.map((q) => {
-      const padded = Math.ceil(q.channels / 4) * 4;
       const rows = q.kind === 'dense' ? shapeSize(q.inShape) : q.inShape[0] * q.kernel * q.kernel;
       const positions = q.kind === 'dense' ? 1 : q.mapShape[1] * q.mapShape[2];
-      return { q, padded, rows, positions, table: synapseTable(q, padded) };
+      // Room for either layout: int32 lanes padded to 4, or int16 lanes padded to 8 (plus the int16 accumulator).
+      const wide = Math.ceil(q.channels / 8) * 8;
+      const table = synapseTable(q, wide, 4);
+      return { q, rows, positions, wide, runCount: table.runs.length, groupOf: int16Groups(q) };
     });
     const inputSize = shapeSize(net.inputShape);
-    this.arena = new Arena(arenaBytes([inputSize, ...plans.flatMap((p) => [p.rows * p.padded, p.positions * p.padded, p.table.offsets.length, p.table.pairs.length, shapeSize(p.q.outShape)])]), options.simd ?? true);
+    this.arena = new Arena(arenaBytes([inputSize, ...plans.flatMap((p) => [p.rows * p.wide, p.positions * p.wide, p.positions * p.wide / 2, shapeSize(p.q.inShape) + 1, p.runCount, shapeSize(p.q.outShape) / p.q.channels * p.wide, shapeSize(p.q.outShape)])]), options.simd ?? true);
     this.inputPtr = this.arena.alloc(inputSize);
     this.inputAddresses = this.arena.uint32(this.inputPtr, inputSize);
-    this.kernels = plans.map(({ q, padded, rows, positions, table }) => {
+    const simd = this.arena.kernels !== undefined;
+    this.kernels = plans.map(({ q, rows, positions, groupOf }) => {
+      const lanes16 = simd && groupOf !== null;
+      const padded = lanes16 ? Math.ceil(q.channels / 8) * 8 : Math.ceil(q.channels / 4) * 4;
+      const table = synapseTable(q, padded, lanes16 ? 2 : 4);
       const size = shapeSize(q.outShape);
       const out = q.channels;
       const fan = q.weights.length / out;
       const arena = this.arena;
-      const weightsPtr = arena.alloc(rows * padded);
-      const weights = arena.int32(weightsPtr, rows * padded);
-      // [out][in] or [cout][cin][ky][kx] → one row per input (dense) or kernel tap (conv), channels contiguous.
-      for (let o = 0; o < out; o++) for (let r = 0; r < fan; r++) weights[r * padded + o] = q.weights[o * fan + r];
+      const weightsPtr = arena.alloc(lanes16 ? rows * padded / 2 : rows * padded);
+      const weights = lanes16 ? arena.int16(weightsPtr, rows * padded) : arena.int32(weightsPtr, rows * padded);
+      // [out][in] or [cout][cin][ky][kx] → one row per input (dense) or kernel tap (conv, kx reversed), channels contiguous.
+      const k = q.kernel;
+      for (let o = 0; o < out; o++) {
+        for (let r = 0; r < fan; r++) {
+          const kx = r % k, row = r - kx + (k - 1 - kx);
+          weights[row * padded + o] = q.weights[o * fan + r];
+        }
+      }
       const accPtr = arena.alloc(positions * padded);
-      const tableOffsetsPtr = arena.alloc(table.offsets.length);
-      const tableOffsets = arena.uint32(tableOffsetsPtr, table.offsets.length);
-      tableOffsets.set(table.offsets);
-      const tablePairsPtr = arena.alloc(table.pairs.length);
-      const tablePairs = arena.uint32(tablePairsPtr, table.pairs.length);
-      tablePairs.set(table.pairs);
-      const fanOut = new Uint32Array(table.offsets.length - 1);
-      for (let a = 0; a < fanOut.length; a++) fanOut[a] = (table.offsets[a + 1] - table.offsets[a]) * out;
+      const acc16Ptr = lanes16 ? arena.alloc(positions * padded / 2) : 0;
+      const offsetsPtr = arena.alloc(table.offsets.length);
+      const offsets = arena.uint32(offsetsPtr, table.offsets.length);
+      offsets.set(table.offsets);
+      const runsPtr = arena.alloc(table.runs.length);
+      const runs = arena.uint32(runsPtr, table.runs.length);
+      runs.set(table.runs);
+      const pooledCount = simd && q.pool?.kind === 'max' && q.pool.size === 2 && q.kind === 'conv2d' ? (size / out) * padded : 0;
+      const pooledPtr = arena.alloc(pooledCount);
       const spikesPtr = arena.alloc(size);
       const fire = new Float64Array(out);
       for (let c = 0; c < q.threshold.length; c++) fire[c] = q.threshold[c] * shift;
       return {
-        q, paddedChannels: padded, weightsPtr, accPtr, tableOffsetsPtr, tablePairsPtr, spikesPtr,
-        weights, acc: arena.int32(accPtr, positions * padded), tableOffsets, tablePairs, fanOut,
+        q, paddedChannels: padded, lanes16, weightsPtr, accPtr, acc16Ptr, pooledPtr, pooled: arena.int32(pooledPtr, pooledCount), offsetsPtr, runsPtr, spikesPtr,
+        weights, acc: arena.int32(accPtr, positions * padded), accStale: true, acc16Vectors: lanes16 ? positions * padded / 8 : 0,
+        offsets, runs, groupOf: groupOf ?? new Uint32Array(0), fanOut: table.fanOut,
         accumulatorBound: accumulatorBound(q),
         wrapFree: false,
         biasOrZero: q.bias ? Float64Array.from(q.bias) : new Float64Array(out),
+        maxBias: q.bias ? Math.max(0, ...Array.from(q.bias, Math.abs)) : 0,
         exponentScale: 2 ** (q.weightExponent + this.inputShift),
         exponentDivisor: q.weightExponent >= 0 ? 1 : 2 ** -q.weightExponent,
         inputScale: 2 ** this.inputShift,
@@ -211,7 +291,7 @@ export class HwSimulator {
   private wrapFree(k: LayerKernel, payload: number): boolean {
     const q = k.q;
     const area = q.pool?.kind === 'sum' ? q.pool.size ** 2 : 1;
-    const maxBias = q.bias ? Math.max(0, ...Array.from(q.bias, Math.abs)) : 0;
+    const maxBias = k.maxBias;
     return k.accumulatorBound * payload * 2 ** Math.max(0, q.weightExponent + this.inputShift) * area + maxBias * area < 2 ** 31;
   }
 
@@ -243,13 +323,14 @@ export class HwSimulator {
       let to = t < input.timeSteps ? input.offsets[t + 1] : 0;
       for (let l = 0; l < layers.length; l++) {
         const k = layers[l];
-        k.acc.fill(0);
+        k.accStale = true;
         if (l === 0) {
           synapticEvents += this.scatterInput(k, input, from, to);
         } else {
           const prev = layers[l - 1];
           synapticEvents += this.scatter(k, prev.spikes, prev.spikesPtr, 0, prev.spikeCount);
         }
+        if (k.accStale) { k.acc.fill(0); k.accStale = false; }
         this.updateNeurons(k, readoutSum);
         if (observe) observe(t, l, k.spikes.subarray(0, k.q.readout ? 0 : k.spikeCount), k.current, k.membrane);
         if (!k.q.readout) {
@@ -264,33 +345,65 @@ export class HwSimulator {
 
   /** The first layer's input: binary events go through the SIMD scatter, weighted ones (payloads) through the JS loop. */
   private scatterInput(k: LayerKernel, input: StepEvents, from: number, to: number): number {
-    if (input.payloads === null && this.arena.scatter) {
-      this.inputAddresses.set(input.addresses.subarray(from, to));
-      return this.scatter(k, this.inputAddresses, this.inputPtr, 0, to - from);
+    if (input.payloads === null && this.arena.kernels) {
+      // Through the arena's input buffer, a buffer-full at a time (a step may repeat addresses).
+      const room = this.inputAddresses.length;
+      let events = 0;
+      for (let at = from; at < to; at += room) {
+        const end = Math.min(to, at + room);
+        this.inputAddresses.set(input.addresses.subarray(at, end));
+        events += this.scatter(k, this.inputAddresses, this.inputPtr, 0, end - at);
+      }
+      return events;
     }
     return this.scatterJs(k, input.addresses, input.payloads, from, to);
   }
 
   /** Binary spikes at `addresses[from … to)` (also at byte offset `addressesPtr` in the arena). */
   private scatter(k: LayerKernel, addresses: Uint32Array, addressesPtr: number, from: number, to: number): number {
-    if (!this.arena.scatter) return this.scatterJs(k, addresses, null, from, to);
-    this.arena.scatter(k.accPtr, k.weightsPtr, k.tableOffsetsPtr, k.tablePairsPtr, addressesPtr, from, to, k.paddedChannels / 4);
+    const simd = this.arena.kernels;
+    if (!simd) return this.scatterJs(k, addresses, null, from, to);
+    const fanOut = k.fanOut;
     let events = 0;
-    for (let e = from; e < to; e++) events += k.fanOut[addresses[e]];
+    if (!k.lanes16) {
+      if (k.accStale) { k.acc.fill(0); k.accStale = false; }
+      simd.scatter32(k.accPtr, k.weightsPtr, k.runsPtr, k.offsetsPtr, addressesPtr, from, to);
+      for (let e = from; e < to; e++) events += fanOut[addresses[e]];
+      return events;
+    }
+    // int16 sums, one stretch of spikes at a time: same input group, strictly ascending addresses
+    // (so each address counts once, as the group bound assumes); each stretch is widened into acc.
+    const groupOf = k.groupOf;
+    let e = from;
+    while (e < to) {
+      const start = e;
+      let a = addresses[e];
+      const g = groupOf[a];
+      events += fanOut[a];
+      for (e++; e < to; e++) {
+        const next = addresses[e];
+        if (next <= a || groupOf[next] !== g) break;
+        a = next;
+        events += fanOut[a];
+      }
+      simd.scatter16(k.acc16Ptr, k.weightsPtr, k.runsPtr, k.offsetsPtr, addressesPtr, start, e);
+      if (k.accStale) { simd.flushSet(k.accPtr, k.acc16Ptr, k.acc16Vectors); k.accStale = false; } else simd.flush(k.accPtr, k.acc16Ptr, k.acc16Vectors);
+    }
     return events;
   }
 
-  /** The same scatter in JavaScript, with payloads; Int32Array stores wrap like the SIMD lanes. */
+  /** The same scatter in JavaScript, with payloads, into the int32 accumulator; Int32Array stores wrap like the SIMD lanes. */
   private scatterJs(k: LayerKernel, addresses: Uint32Array, payloads: Int32Array | null, from: number, to: number): number {
-    const { acc, weights, tableOffsets, tablePairs, fanOut } = k;
-    const out = k.q.channels;
+    const { acc, weights, offsets, runs, fanOut } = k;
+    if (k.accStale) { acc.fill(0); k.accStale = false; }
+    const laneBytes = k.lanes16 ? 2 : 4;
     let events = 0;
     for (let e = from; e < to; e++) {
       const a = addresses[e];
       const p = payloads === null ? 1 : payloads[e];
-      for (let q = tableOffsets[a]; q < tableOffsets[a + 1]; q++) {
-        const accRow = tablePairs[2 * q] / 4, wRow = tablePairs[2 * q + 1] / 4;
-        for (let o = 0; o < out; o++) acc[accRow + o] += weights[wRow + o] * p;
+      for (let q = offsets[a]; q < offsets[a + 1]; q++) {
+        const accAt = runs[4 * q] / laneBytes, wAt = runs[4 * q + 1] / laneBytes, lanes = (runs[4 * q + 2] * 16) / laneBytes;
+        for (let i = 0; i < lanes; i++) acc[accAt + i] += weights[wAt + i] * p;
       }
       events += fanOut[a];
     }
@@ -302,15 +415,14 @@ export class HwSimulator {
    * `k.scaled`, accumulator layout), then gathered or pooled. Separate simple passes keep the
    * loops free of calls and branches on the layer kind.
    */
-  private synapticInputs(k: LayerKernel): void {
+  private synapticInputs(k: LayerKernel, deferScale: boolean): boolean {
     const q = k.q, acc = k.acc, scaled = k.scaled, z = k.z, bias = k.biasOrZero;
     const padded = k.paddedChannels, out = q.channels;
     const positions = acc.length / padded;
     const e = q.weightExponent;
     if ((!this.int32 || k.wrapFree) && e >= 0 && q.pool) {
       // Exact sums scaled by a power of two are monotonic and linear: pool the raw sums, then scale the (fewer) results.
-      this.poolThenScale(k);
-      return;
+      return this.poolThenScale(k, deferScale);
     }
     // One loop per case, so that no branch is left inside the loops.
     if (this.int32) {
@@ -330,13 +442,13 @@ export class HwSimulator {
     }
     if (q.kind === 'dense') {
       for (let j = 0; j < out; j++) z[j] = scaled[j];
-      return;
+      return false;
     }
     const outH = k.outH, outW = k.outW, mapW = k.mapW;
     const pool = q.pool;
     if (!pool) {
       for (let c = 0, j = 0; c < out; c++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, j++) z[j] = scaled[(oy * mapW + ox) * padded + c];
-      return;
+      return false;
     }
     const size = pool.size;
     const step = padded, rowStride = mapW * padded;
@@ -355,21 +467,36 @@ export class HwSimulator {
         z[j] = this.int32 ? v | 0 : v;
       }
     }
+    return false;
   }
 
-  /** z for a pooled conv layer with exact sums and e ≥ 0: max(a)·2^k + b and Σ(a·2^k + b) = 2^k·Σa + size²·b. */
-  private poolThenScale(k: LayerKernel): void {
+  /**
+   * z for a pooled conv layer with exact sums and e ≥ 0: max(a)·2^k + b and Σ(a·2^k + b) = 2^k·Σa + size²·b.
+   * With `deferScale`, a SIMD 2×2 max pool leaves the unscaled maxima in `k.pooled` and returns
+   * true: the neuron loop then computes z = pooled·2^k + b itself (the same expression).
+   */
+  private poolThenScale(k: LayerKernel, deferScale: boolean): boolean {
     const q = k.q, acc = k.acc, z = k.z, bias = k.biasOrZero, pool = q.pool!;
     const padded = k.paddedChannels, out = q.channels, outH = k.outH, outW = k.outW;
     const size = pool.size, rowStride = k.mapW * padded, mul = k.exponentScale;
     const mapW = k.mapW;
-    if (pool.kind === 'max' && size === 2) {
-      // The common 2×2 window, unrolled: the generic loops below spend more on loop control than on the four reads.
-      for (let c = 0, j = 0; c < out; c++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, j++) {
-        const i = (2 * oy * mapW + 2 * ox) * padded + c;
-        const a = acc[i], b = acc[i + padded], d = acc[i + rowStride], e = acc[i + rowStride + padded];
-        const top = a > b ? a : b, bottom = d > e ? d : e;
-        z[j] = (top > bottom ? top : bottom) * mul + bias[c];
+    const simd = this.arena.kernels;
+    if (pool.kind === 'max' && size === 2 && simd && k.pooled.length > 0) {
+      // The common 2×2 window in SIMD (channel-last), then scaled into neuron order.
+      simd.maxPool2(k.accPtr, k.pooledPtr, rowStride * 4, outH, outW, padded / 4);
+      if (deferScale) return true;
+      const pooled = k.pooled, positions = outH * outW;
+      for (let p = 0, i = 0; p < positions; p++, i += padded) for (let c = 0, j = p; c < out; c++, j += positions) z[j] = pooled[i + c] * mul + bias[c];
+    } else if (pool.kind === 'max' && size === 2) {
+      // The common 2×2 window, unrolled, window by window over contiguous channels (the accumulator is channel-last).
+      const positions = outH * outW;
+      for (let oy = 0, p = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, p++) {
+        const first = (2 * oy * mapW + 2 * ox) * padded;
+        for (let c = 0, i = first, j = p; c < out; c++, i++, j += positions) {
+          const a = acc[i], b = acc[i + padded], d = acc[i + rowStride], e = acc[i + rowStride + padded];
+          const top = a > b ? a : b, bottom = d > e ? d : e;
+          z[j] = (top > bottom ? top : bottom) * mul + bias[c];
+        }
       }
     } else if (pool.kind === 'max') {
       for (let c = 0, j = 0; c < out; c++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, j++) {
@@ -385,52 +512,110 @@ export class HwSimulator {
         z[j] = v * mul + area * bias[c];
       }
     }
+    return false;
   }
 
   private updateNeurons(k: LayerKernel, readoutSum: Float64Array): void {
-    this.synapticInputs(k);
+    const fromPooled = this.synapticInputs(k, this.decayKind === 'fraction' && !k.q.readout);
     const q = k.q, z = k.z;
     const I = k.current, V = k.membrane, fire = k.fire, spikes = k.spikes;
     const cr = this.currentReg, mr = this.membraneReg;
     const cMin = cr.min, cMax = cr.max, mMin = mr.min, mMax = mr.max;
-    const one = this.decayOne, kind = this.decayKind, int32 = this.int32;
+    const one = this.decayOne, int32 = this.int32;
+    const kind = this.decayKind === 'fraction' ? 0 : this.decayKind === 'shift' ? 1 : 2;
     const dI = q.currentDecay, dV = q.membraneDecay;
-    const retainI = one - dI, retainV = one - dV;
-    const shiftI = 2 ** dI, shiftV = 2 ** dV;
+    // Divisions by powers of two are exact as multiplications by their reciprocals (and cheaper).
+    const retainI = one - dI, retainV = one - dV, perOne = kind === 0 ? 1 / one : 0;
+    const perShiftI = 2 ** -dI, perShiftV = 2 ** -dV;
     const perChannel = k.size / q.channels;
     const readout = q.readout, zero = q.reset === 'zero';
     let count = 0;
-    for (let j = 0; j < k.size; j++) {
-      let cur: number, decayedV: number;
-      if (kind === 'fraction') {
-        cur = Math.trunc((I[j] * retainI) / one) + z[j];
-        decayedV = Math.trunc((V[j] * retainV) / one);
-      } else if (kind === 'shift') {
-        cur = I[j] - Math.floor(I[j] / shiftI) + z[j];
-        decayedV = V[j] - Math.floor(V[j] / shiftV);
-      } else {
-        cur = z[j];
-        decayedV = V[j];
+    if (kind === 0 && !readout) {
+      // The common case on its own: fractional decay of a spiking layer. (one − d)/one is exact
+      // (one is a power of two), and so is x·((one − d)/one) for the integers x < 2^53/one held here;
+      // the int32 wrap (ToInt32, the identity on integers within int32) runs only when it changes something.
+      const keepI = retainI * perOne, keepV = retainV * perOne;
+      if (fromPooled) {
+        // z read from the SIMD max pool (channel-last), scaled and biased as `poolThenScale` would.
+        const pooled = k.pooled, padded = k.paddedChannels, mul = k.exponentScale, bias = k.biasOrZero;
+        for (let c = 0, j = 0; c < q.channels; c++) {
+          const f = fire[c], b = bias[c];
+          for (let i = c; i < pooled.length; i += padded, j++) {
+            let cur = Math.trunc(I[j] * keepI) + (pooled[i] * mul + b);
+            if (int32 && (cur > 0x7fffffff || cur < -0x80000000)) cur |= 0;
+            if (cur < cMin || cur > cMax) cur = overflow(cur, cr);
+            let mem = Math.trunc(V[j] * keepV) + cur;
+            if (int32 && (mem > 0x7fffffff || mem < -0x80000000)) mem |= 0;
+            if (mem < mMin || mem > mMax) mem = overflow(mem, mr);
+            I[j] = cur;
+            if (mem > f) {
+              spikes[count++] = j;
+              let after = zero ? 0 : mem - f;
+              if (after < mMin || after > mMax) after = overflow(after, mr);
+              V[j] = after;
+            } else {
+              V[j] = mem;
+            }
+          }
+        }
+        k.spikeCount = count;
+        return;
       }
-      if (int32) cur |= 0;
-      if (cur < cMin || cur > cMax) cur = overflow(cur, cr);
-      let mem = decayedV + cur;
-      if (int32) mem |= 0;
-      if (mem < mMin || mem > mMax) mem = overflow(mem, mr);
-      I[j] = cur;
-      if (readout) {
-        V[j] = mem;
-        readoutSum[j] += mem;
-        continue;
+      for (let c = 0, j = 0; c < q.channels; c++) {
+        const f = fire[c];
+        for (const end = j + perChannel; j < end; j++) {
+          let cur = Math.trunc(I[j] * keepI) + z[j];
+          if (int32 && (cur > 0x7fffffff || cur < -0x80000000)) cur |= 0;
+          if (cur < cMin || cur > cMax) cur = overflow(cur, cr);
+          let mem = Math.trunc(V[j] * keepV) + cur;
+          if (int32 && (mem > 0x7fffffff || mem < -0x80000000)) mem |= 0;
+          if (mem < mMin || mem > mMax) mem = overflow(mem, mr);
+          I[j] = cur;
+          if (mem > f) {
+            spikes[count++] = j;
+            let after = zero ? 0 : mem - f;
+            if (after < mMin || after > mMax) after = overflow(after, mr);
+            V[j] = after;
+          } else {
+            V[j] = mem;
+          }
+        }
       }
-      const f = fire[perChannel === 1 ? j : Math.floor(j / perChannel)];
-      if (mem > f) {
-        spikes[count++] = j;
-        let after = zero ? 0 : mem - f;
-        if (after < mMin || after > mMax) after = overflow(after, mr);
-        V[j] = after;
-      } else {
-        V[j] = mem;
+      k.spikeCount = count;
+      return;
+    }
+    for (let c = 0, j = 0; c < q.channels; c++) {
+      const f = readout ? 0 : fire[c];
+      for (const end = j + perChannel; j < end; j++) {
+        let cur: number, decayedV: number;
+        const i = I[j], v = V[j];
+        if (kind === 0) {
+          cur = Math.trunc(i * retainI * perOne) + z[j];
+          decayedV = Math.trunc(v * retainV * perOne);
+        } else if (kind === 1) {
+          cur = i - Math.floor(i * perShiftI) + z[j];
+          decayedV = v - Math.floor(v * perShiftV);
+        } else {
+          cur = z[j];
+          decayedV = v;
+        }
+        if (int32) cur |= 0;
+        if (cur < cMin || cur > cMax) cur = overflow(cur, cr);
+        let mem = decayedV + cur;
+        if (int32) mem |= 0;
+        if (mem < mMin || mem > mMax) mem = overflow(mem, mr);
+        I[j] = cur;
+        if (readout) {
+          V[j] = mem;
+          readoutSum[j] += mem;
+        } else if (mem > f) {
+          spikes[count++] = j;
+          let after = zero ? 0 : mem - f;
+          if (after < mMin || after > mMax) after = overflow(after, mr);
+          V[j] = after;
+        } else {
+          V[j] = mem;
+        }
       }
     }
     k.spikeCount = count;

@@ -59,7 +59,47 @@ export class FloatSynapticInput {
     for (let o = 0; o < out; o++) for (let i = 0; i < fan; i++) this.weightsT[i * out + o] = W.data[o * fan + i];
     this.mapSize = shapeSize(w.outShape);
     this.outSize = shapeSize(block.outShape);
+    this.channelLast = new Float64Array(w.layer.kind === 'conv2d' ? this.mapSize : 0);
+    if (w.layer.kind === 'conv2d') {
+      // Conv: the same weights with kx reversed, so that the taps of one kernel row that land in the
+      // map face a contiguous stretch of the channel-last map; runs (map index, weight index,
+      // length) per input position. Each map value still receives its terms in input order.
+      const { kernel: k } = w.layer;
+      const s = w.layer.stride ?? 1, pad = w.layer.padding ?? 0;
+      const [cin, h, wd] = w.inShape;
+      const [, oh, ow] = w.outShape;
+      this.convWeights = new Float32Array(W.data.length);
+      for (let r = 0; r < fan; r++) {
+        const kx = r % k, row = r - kx + (k - 1 - kx);
+        for (let o = 0; o < out; o++) this.convWeights[row * out + o] = this.weightsT[r * out + o];
+      }
+      const runs: number[] = [];
+      this.convOffsets = new Uint32Array(cin * h * wd + 1);
+      for (let c = 0, a = 0; c < cin; c++) for (let y = 0; y < h; y++) for (let xx = 0; xx < wd; xx++, a++) {
+        this.convOffsets[a] = runs.length / 3;
+        for (let ky = 0; ky < k; ky++) {
+          const ny = y + pad - ky;
+          if (ny < 0 || ny % s !== 0 || ny / s >= oh) continue;
+          let open = -1;
+          for (let kx = k - 1; kx >= 0; kx--) {
+            const nx = xx + pad - kx;
+            if (nx < 0 || nx % s !== 0 || nx / s >= ow) continue;
+            if (open >= 0 && s === 1) { runs[open + 2] += out; continue; }
+            open = runs.length;
+            runs.push(((ny / s) * ow + nx / s) * out, ((c * k + ky) * k + (k - 1 - kx)) * out, out);
+          }
+        }
+      }
+      this.convOffsets[cin * h * wd] = runs.length / 3;
+      this.convRuns = Uint32Array.from(runs);
+    }
   }
+
+  private readonly convWeights: Float32Array = new Float32Array(0);
+  private readonly convOffsets: Uint32Array = new Uint32Array(0);
+  private readonly convRuns: Uint32Array = new Uint32Array(0);
+  /** The conv map being summed, channel-last, reused from image to image. */
+  private readonly channelLast: Float64Array;
 
   /** z for input `x` (length = block input size); float64 sums rounded to float32 once. */
   compute(x: Float32Array): Float32Array {
@@ -75,28 +115,36 @@ export class FloatSynapticInput {
       }
       if (this.bias) for (let o = 0; o < out; o++) map[o] += this.bias[o];
     } else {
-      const { kernel: k, channels: cout } = w.layer;
-      const s = w.layer.stride ?? 1, p = w.layer.padding ?? 0;
-      const [cin, h, wd] = w.inShape;
+      const cout = w.layer.channels;
       const [, oh, ow] = w.outShape;
       // Channel-last accumulation keeps the innermost loop contiguous.
-      const channelLast = new Float64Array(this.mapSize);
-      for (let c = 0; c < cin; c++) for (let y = 0; y < h; y++) for (let xx = 0; xx < wd; xx++) {
-        const v = x[(c * h + y) * wd + xx];
+      const channelLast = this.channelLast;
+      channelLast.fill(0);
+      const weights = this.convWeights, offsets = this.convOffsets, runs = this.convRuns;
+      for (let a = 0; a < offsets.length - 1; a++) {
+        const v = x[a];
         if (v === 0) continue;
-        for (let ky = 0; ky < k; ky++) {
-          const ny = y + p - ky;
-          if (ny < 0 || ny % s !== 0 || ny / s >= oh) continue;
-          const oy = ny / s;
-          for (let kx = 0; kx < k; kx++) {
-            const nx = xx + p - kx;
-            if (nx < 0 || nx % s !== 0 || nx / s >= ow) continue;
-            const ox = nx / s;
-            const wBase = ((c * k + ky) * k + kx) * cout;
-            const mBase = (oy * ow + ox) * cout;
-            for (let o = 0; o < cout; o++) channelLast[mBase + o] += this.weightsT[wBase + o] * v;
+        for (let q = offsets[a], end = offsets[a + 1]; q < end; q++) {
+          const m = runs[3 * q], wAt = runs[3 * q + 1], n = runs[3 * q + 2];
+          for (let i = 0; i < n; i++) channelLast[m + i] += weights[wAt + i] * v;
+        }
+      }
+      const pools = this.block.post.filter((r) => r.layer.kind === 'maxpool' || r.layer.kind === 'avgpool');
+      if (pools.length === 1 && pools[0].layer.kind === 'maxpool' && pools[0].layer.size === 2) {
+        // The map value (sum + bias) and the 2×2 max pool in one pass, in the order of the general code below.
+        const ph = Math.floor(oh / 2), pw = Math.floor(ow / 2);
+        const out = new Float32Array(cout * ph * pw);
+        const row = ow * cout;
+        for (let o = 0, j = 0; o < cout; o++) {
+          const b = this.bias ? this.bias[o] : 0;
+          for (let y = 0; y < ph; y++) for (let xx = 0, i = 2 * y * row + o; xx < pw; xx++, j++, i += 2 * cout) {
+            let acc = Math.max(-Infinity, channelLast[i] + b);
+            acc = Math.max(acc, channelLast[i + cout] + b);
+            acc = Math.max(acc, channelLast[i + row] + b);
+            out[j] = Math.max(acc, channelLast[i + row + cout] + b);
           }
         }
+        return out;
       }
       for (let o = 0; o < cout; o++) {
         const b = this.bias ? this.bias[o] : 0;
@@ -147,15 +195,33 @@ export class HostEncoder {
     const n = this.input.outSize;
     const state = zeroState(n);
     const p = clifParams(this.block.neuron.layer);
-    const spikes = new Float32Array(n);
+    const spikes = p.theta === undefined ? new Float32Array(n) : undefined;
     const offsets = new Uint32Array(this.timeSteps + 1);
     // At most n spikes per step: one buffer of T·n, trimmed at the end, instead of a growing array.
     const buffer = new Uint32Array(this.timeSteps * n);
     let count = 0;
-    for (let t = 0; t < this.timeSteps; t++) {
-      offsets[t] = count;
-      clifStep(z, state, p, spikes);
-      for (let i = 0; i < n; i++) if (spikes[i] !== 0) buffer[count++] = i;
+    if (p.theta === undefined) {
+      for (let t = 0; t < this.timeSteps; t++) {
+        offsets[t] = count;
+        clifStep(z, state, p, spikes);
+        for (let i = 0; i < n; i++) if (spikes![i] !== 0) buffer[count++] = i;
+      }
+    } else {
+      // `clifStep` inlined (the same float32 operations in the same order), collecting the spikes as they fire.
+      const f = Math.fround;
+      const alpha = f(p.alpha), beta = f(p.beta), theta = f(p.theta), subtract = p.reset === 'subtract';
+      const I = state.current, V = state.membrane;
+      for (let t = 0; t < this.timeSteps; t++) {
+        offsets[t] = count;
+        for (let i = 0; i < n; i++) {
+          const cur = f(f(alpha * I[i]) + z[i]);
+          const u = f(f(beta * V[i]) + cur);
+          I[i] = cur;
+          const fired = u > theta ? 1 : 0;
+          V[i] = subtract ? f(u - f(theta * fired)) : f(u * (1 - fired));
+          if (fired !== 0) buffer[count++] = i;
+        }
+      }
     }
     offsets[this.timeSteps] = count;
     const addresses = buffer.slice(0, count);
