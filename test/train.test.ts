@@ -25,27 +25,31 @@ const settings: TrainSettings = { ...DEFAULT_SETTINGS, epochs: 2, batchSize: 32,
 
 const weightsOf = (path: string) => new Map([...loadCheckpoint(path).params].map(([k, t]) => [k, Array.from(t.data)]));
 
-test('the same seed gives the same weights; an interrupted run resumed gives the weights of an uninterrupted one', async () => {
+test('the same seed gives the same weights; an interrupted run resumed gives the weights of an uninterrupted one (with augmentation)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'train-'));
   const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), c = join(dir, 'c.safetensors');
   const quiet = { progress: false };
-  const full = await train({ spec, settings, data, out: a, ...quiet });
-  await train({ spec, settings, data, out: b, ...quiet });
+  const augmented = { ...settings, augment: 'shift:2' };
+  const full = await train({ spec, settings: augmented, data, out: a, ...quiet });
+  await train({ spec, settings: augmented, data, out: b, ...quiet });
   assert.deepEqual(weightsOf(a), weightsOf(b), 'same seed, same weights');
   assert.equal(loadCheckpoint(a).history.length, 2);
   assert.ok((full.testAccuracy ?? 0) > 0.5, `the tiny network learns something (test accuracy ${full.testAccuracy})`);
+  await train({ spec, settings, data, out: b, ...quiet });
+  assert.notDeepEqual(weightsOf(b), weightsOf(a), 'augmentation changes what the network sees');
 
   // Stop in the middle of the second epoch, then resume from the checkpoint on disk.
-  await train({ spec, settings, data, out: c, ...quiet, stopAfterBatches: 48 + 5 });
+  await train({ spec, settings: augmented, data, out: c, ...quiet, stopAfterBatches: 48 + 5 });
   const partial = loadCheckpoint(c);
   assert.deepEqual([partial.progress?.epoch, partial.progress?.batch], [1, 5]);
   assert.notDeepEqual(weightsOf(c), weightsOf(a));
-  await train({ spec, settings, data, out: c, resume: partial, ...quiet });
+  await train({ spec, settings: augmented, data, out: c, resume: partial, ...quiet });
   assert.deepEqual(weightsOf(c), weightsOf(a), 'resumed run ends with the same weights');
   const resumed = loadCheckpoint(c);
   assert.equal(resumed.optimizer?.step, loadCheckpoint(a).optimizer?.step);
   assert.deepEqual(resumed.spec, spec);
-  assert.equal((resumed.training as unknown as TrainSettings).gradient, settings.gradient);
+  const recorded = resumed.training as unknown as TrainSettings;
+  assert.deepEqual([recorded.gradient, recorded.augment], [settings.gradient, 'shift:2']);
 });
 
 test('with a validation split each epoch is judged on held-out training data, the best epoch is kept, and the test set is used once at the end', async () => {

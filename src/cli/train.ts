@@ -17,6 +17,7 @@ import { DEFAULT_NEURON, DEFAULT_SETTINGS } from '../train/defaults.ts';
 import { train } from '../train/trainer.ts';
 import { loadRecipe } from '../train/recipes.ts';
 import { formatSkipPolicy, parseSkipPolicy } from '../train/skip.ts';
+import { parseAugmentation } from '../data/augment.ts';
 import { parseFreezeOut } from '../train/freezeout.ts';
 import type { TrainSettings } from '../train/trainer.ts';
 import { action, int, num } from './run.ts';
@@ -33,7 +34,7 @@ interface TrainFlags {
   seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
-  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; workers: number; recipe?: string;
+  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; workers: number; recipe?: string;
 }
 
 /** The data-set reading options from the flags (event frames, crop, MNIST-DVS scale). */
@@ -94,6 +95,7 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--encoder <kind>', 'direct | rate (static images; event data sets always use their frames)', oneOf('encoder', ['direct', 'rate'] as const), 'direct')
     .option('--skip <policy>', 'backward phase skipping: none | burn-in:K | every:k | loss-gated:ε', defaults.skip)
     .option('--freezeout <schedule>', 'layerwise FreezeOut: none | cubic[:t0][:noscale] | linear[:t0][:noscale]', defaults.freezeout)
+    .option('--augment <kind>', 'training-set augmentation: none | shift:K (random translation by up to ±K pixels)', defaults.augment)
     .option('--workers <n>', 'worker threads for data-parallel training steps (0: two for conv networks on 2+ cores, else one)', int('workers'), defaults.workers)
     .option('--max-chunk <n>', 'longest run of steps per graph; longer T runs in chunks', int('max-chunk'), defaults.maxChunk)
     .option('--init-gain <x>', 'scale of the uniform ±1/√fan-in initialisation', num('init-gain'), defaults.initGain)
@@ -116,9 +118,10 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
     gradient: f.gradient as TrainSettings['gradient'], loss: f.loss as TrainSettings['loss'], surrogate: f.surrogate as TrainSettings['surrogate'],
     surrogateWidth: f.surrogateWidth, maxChunk: f.maxChunk, initGain: f.initGain,
-    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, workers: f.workers,
+    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, augment: f.augment, workers: f.workers,
   };
   parseFreezeOut(settings.freezeout);
+  parseAugmentation(settings.augment ?? 'none');
   if (resume && !(settings as { recipe?: string }).recipe) settings.epochs = Math.max(settings.epochs, f.epochs);
   const recorded = resume?.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
   const dsName = recorded?.name ?? recipe?.dataset.name ?? f.dataset;

@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   initGain: 1,
   skip: 'none',
   freezeout: 'none',
+  augment: 'none',
   workers: 0,
 };
 

@@ -10,6 +10,7 @@ import type { Checkpoint, EpochRecord } from '../checkpoint/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import type { Dataset, DatasetSplits } from '../data/dataset.ts';
 import { encodeBatch } from '../data/encode.ts';
+import { augmentedEpoch, parseAugmentation } from '../data/augment.ts';
 import { indexSubset } from '../data/dataset.ts';
 import type { SurrogateKind } from '../neuron/surrogate.ts';
 import type { GradientMode } from '../compile/backward.ts';
@@ -41,6 +42,8 @@ export interface TrainSettings {
   skip: string;
   /** Layerwise FreezeOut (src/train/freezeout.ts), e.g. 'none', 'cubic:0.8'. */
   freezeout: string;
+  /** Training-set augmentation (src/data/augment.ts): 'none' or 'shift:K'. Absent in older checkpoints: none. */
+  augment?: string;
   /** Worker threads for data-parallel steps (1: none, 0: automatic). Changes the order of float sums, not the method. */
   workers: number;
   /**
@@ -121,6 +124,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const skipper = new StepSkipper(parseSkipPolicy(settings.skip ?? 'none'), spec.timeSteps);
   skipper.restore((run.resume?.progress as { skip?: Parameters<StepSkipper['restore']>[0] } | undefined)?.skip);
   const freezeout = parseFreezeOut(settings.freezeout ?? 'none');
+  const augmentation = parseAugmentation(settings.augment ?? 'none');
   const layerNames = resolved.blocks.map((b) => b.weighted.name);
   const points = freezeout ? freezePoints(layerNames.length, freezeout) : undefined;
   const checkpointOf = (progress: { epoch: number; batch: number }): Checkpoint => ({
@@ -134,6 +138,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   try {
     for (; epoch < settings.epochs; epoch++, startBatch = 0) {
       const order = new Random(deriveSeed(settings.seed, epoch)).permutation(trainSet.count);
+      const epochSet = augmentation ? augmentedEpoch(trainSet, augmentation, settings.seed, epoch) : trainSet;
       const progress = new Progress(`epoch ${epoch + 1}/${settings.epochs}`, batchesPerEpoch, run.progress ?? true);
       let seen = 0, correct = 0, lossSum = 0;
       let note: string | undefined;
@@ -143,7 +148,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
           saveCheckpoint(run.out, checkpointOf({ epoch, batch: b }));
           return { checkpoint: checkpointOf({ epoch, batch: b }) };
         }
-        const batch = encodeBatch(spec, trainSet, order.subarray(b * B, (b + 1) * B), 1 + epoch);
+        const batch = encodeBatch(spec, epochSet, order.subarray(b * B, (b + 1) * B), 1 + epoch);
         const step = engine.optimizer.step;
         const lr = scheduledLr(settings.lrSchedule, settings.lr, step, totalSteps);
         const progressFraction = step / totalSteps;
