@@ -2,7 +2,7 @@
  * `npm run bench:infer`: inference samples/s in onnxruntime-node (1 intra-op thread, batch 128,
  * T = 25, the 10 000 MNIST test images) of our exported `fc` and, in the same process, of
  * snnTorch's own `torch.onnx` export of the same network (../shared/data/peers), plus our `csnn`,
- * and two lower bounds for any export that keeps the trained model's arithmetic (see lowerBoundModels).
+ * and two ceilings on the throughput of any export that keeps the trained model's arithmetic.
  * Our networks use the peer settings (alpha 0.9, beta 0.8, direct input); their weights come from
  * a short training run (weights do not change the work an ONNX graph does).
  *
@@ -69,7 +69,7 @@ async function ours(arch: 'fc' | 'csnn'): Promise<{ model: Uint8Array; checkpoin
  * product alone, and that product followed by the hidden C-LIF layer's T steps (the seven
  * element-wise operations per step of src/neuron/clif.ts), with no outputs beyond the last membrane.
  */
-function lowerBoundModels(params: Map<string, Tensor>): [string, Uint8Array][] {
+function throughputCeilings(params: Map<string, Tensor>): [string, Uint8Array][] {
   const build = (steps: number) => {
     const g = new GraphBuilder('bound');
     const x = g.op('Flatten', [g.input('input', ['batch', 1, 28, 28])], { axis: 1 });
@@ -83,7 +83,7 @@ function lowerBoundModels(params: Map<string, Tensor>): [string, Uint8Array][] {
     g.output(steps ? V : z, 'out', ['batch', 800]);
     return g.toModel();
   };
-  return [['bound: first-layer product only', build(0)], ['bound: + hidden C-LIF layer, no outputs', build(25)]];
+  return [['ceiling: first-layer product only', build(0)], ['ceiling: + hidden C-LIF layer, no outputs', build(25)]];
 }
 
 console.log('inference, onnxruntime-node 1 intra-op thread, batch 128, T = 25, 10 000 MNIST test images (best of the rounds, models in alternation)');
@@ -107,7 +107,7 @@ if (existsSync(peerPath)) {
   };
   models.push(peer);
 }
-for (const [name, model] of lowerBoundModels(fcTrained.checkpoint.params)) models.push({ name, session: await ort.InferenceSession.create(model, options), feed: imageFeed, best: Infinity, accuracy: 0 });
+for (const [name, model] of throughputCeilings(fcTrained.checkpoint.params)) models.push({ name, session: await ort.InferenceSession.create(model, options), feed: imageFeed, best: Infinity, accuracy: 0 });
 await timeSideBySide(models, 5);
 const csnn: Timed = { name: 'ours csnn (exported ONNX)', session: await ort.InferenceSession.create((await ours('csnn')).model, options), feed: imageFeed, correct: oursCorrect, best: Infinity, accuracy: 0 };
 await timeSideBySide([csnn], 1);
