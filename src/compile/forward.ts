@@ -11,6 +11,7 @@ import type { Block, ResolvedSpec } from '../spec/validate.ts';
 import { shapeSize } from '../spec/validate.ts';
 import { clifParams } from '../neuron/clif.ts';
 import type { GraphBuilder } from './graph-builder.ts';
+import { TensorDataType } from './onnx-proto.ts';
 
 export interface ForwardConfig {
   resolved: ResolvedSpec;
@@ -165,8 +166,7 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     const blockRecord: BlockRecord = { block, isStatic, input: current, inputShape, weightedOut, post, membrane, traces, finalState };
     if (spiking) {
       blockRecord.spikeSteps = spikes;
-      const count = T === 1 ? spikes[0] : g.op('Sum', spikes, {}, `${name}_count`);
-      spikeCounts.set(name, block.outShape.length > 1 ? g.op('Flatten', [count], { axis: 1 }, `${name}_count_flat`) : count);
+      spikeCounts.set(name, record || T === 1 ? sumSpikes(g, name, spikes, block.outShape.length > 1) : countSpikes(g, name, run.fires, shapeSize(block.outShape)));
       currentSteps = spikes;
       current = '';
       if (record) blockRecord.spikes = current = materialize();
@@ -178,13 +178,14 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
   return { blocks: records, readoutSum, spikeCounts };
 }
 
-interface RecurrenceResult { membranes: string[]; spikes: string[]; current: string; membrane: string }
+interface RecurrenceResult { membranes: string[]; spikes: string[]; fires: string[]; current: string; membrane: string }
 
 /** The C-LIF equations of src/neuron/clif.ts for steps with synaptic inputs `zSteps`, from state (I0, V0) or zero (''). */
 function lowerRecurrence(g: GraphBuilder, name: string, neuron: ReturnType<typeof clifParams>, zSteps: string[], I0: string, V0: string): RecurrenceResult {
   let I = I0, V = V0;
   const membranes: string[] = [];
   const spikes: string[] = [];
+  const fires: string[] = [];
   const spiking = neuron.theta !== undefined;
   const theta = spiking ? g.constFloat([neuron.theta!]) : '';
   for (const z of zSteps) {
@@ -193,13 +194,33 @@ function lowerRecurrence(g: GraphBuilder, name: string, neuron: ReturnType<typeo
     const U = V ? g.op('Add', [decay(g, V, neuron.beta), I], {}, `${name}_U`) : I;
     membranes.push(U);
     if (!spiking) { V = U; continue; }
-    const s = g.op('Cast', [g.op('Greater', [U, theta], {}, `${name}_fire`)], { to: 1 }, `${name}_s`);
+    const fire = g.op('Greater', [U, theta], {}, `${name}_fire`);
+    const s = g.op('Cast', [fire], { to: 1 }, `${name}_s`);
+    fires.push(fire);
     spikes.push(s);
     V = neuron.reset === 'subtract'
       ? g.op('Sub', [U, neuron.theta === 1 ? s : g.op('Mul', [s, theta])], {}, `${name}_V`)
       : g.op('Mul', [U, g.op('Sub', [g.constFloat([1]), s])], {}, `${name}_V`);
   }
-  return { membranes, spikes, current: I, membrane: V };
+  return { membranes, spikes, fires, current: I, membrane: V };
+}
+
+/** Spike count `[B, N]` as the float sum of the spike tensors (the training graphs keep them anyway). */
+function sumSpikes(g: GraphBuilder, name: string, spikes: string[], flatten: boolean): string {
+  const count = spikes.length === 1 ? spikes[0] : g.op('Sum', spikes, {}, `${name}_count`);
+  return flatten ? g.op('Flatten', [count], { axis: 1 }, `${name}_count_flat`) : count;
+}
+
+/**
+ * Spike count `[B, N]` from the steps' firing masks: one integer product of a row of ones with the
+ * masks as bytes `[T, B·N]`. Exact like the float sum, and in inference about twice as fast, since
+ * the masks are a quarter of the spikes' size and no float spike tensor has to stay alive to the end.
+ */
+function countSpikes(g: GraphBuilder, name: string, fires: string[], neurons: number): string {
+  const T = fires.length;
+  const masks = g.op('Cast', [g.op('Reshape', [g.op('Concat', fires, { axis: 0 }, `${name}_fires`), g.constInt64([T, -1])])], { to: TensorDataType.UINT8 }, `${name}_fires_u8`);
+  const total = g.op('MatMulInteger', [g.constUint8(Array(T).fill(1), [1, T]), masks], {}, `${name}_count_i32`);
+  return g.op('Cast', [g.op('Reshape', [total, g.constInt64([-1, neurons])], {}, `${name}_count_bn`)], { to: TensorDataType.FLOAT }, `${name}_count`);
 }
 
 /** The weighted layer and its post layers (pooling, flatten) on a block input: the synaptic input z. */

@@ -90,6 +90,18 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A uint8 constant (operands of integer products). */
+  constUint8(values: number[], dims: number[] = [values.length]): string {
+    const key = `u8:${dims.join('x')}:${values.join(',')}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = this.fresh('const');
+      this.initializers.push({ name, dims, dataType: TensorDataType.UINT8, rawData: Uint8Array.from(values) });
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
   /** A boolean scalar constant. */
   constBool(value: boolean): string {
     const key = `b:${value}`;
