@@ -4,7 +4,7 @@
  * phase skipping alone, layerwise FreezeOut alone, and both; prints wall-clock training time
  * (evaluation excluded), time saved and final test accuracy, with the command of each row.
  *
- *   npm run bench:accel [-- --arch csnn,fc] [-- --epochs 1] [-- --skip burn-in:6] [-- --freezeout cubic:0.8]
+ *   npm run bench:accel [-- --arch csnn,fc] [-- --epochs 1] [-- --skip burn-in:6] [-- --freezeout cubic:0.7]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,7 +17,7 @@ const opt = (name: string, fallback: string) => (args.includes(`--${name}`) ? ar
 const archs = opt('arch', 'csnn,fc').split(',');
 const epochs = opt('epochs', '1');
 const skip = opt('skip', 'burn-in:6');
-const freezeout = opt('freezeout', 'cubic:0.8');
+const freezeout = opt('freezeout', 'cubic:0.7');
 const extra = opt('extra', '').split(' ').filter(Boolean);
 const bin = fileURLToPath(new URL('../bin/snn-export.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bench-accel-'));
