@@ -213,7 +213,7 @@ function sumSpikes(g: GraphBuilder, name: string, spikes: string[], flatten: boo
 
 /**
  * Spike count `[B, N]` from the steps' firing masks: one integer product of a row of ones with the
- * masks as bytes `[T, B·N]`. Exact like the float sum, and in inference about twice as fast, since
+ * masks as bytes `[T, B·N]`. Exact like the float sum, and in onnxruntime's profile about half its cost, since
  * the masks are a quarter of the spikes' size and no float spike tensor has to stay alive to the end.
  */
 function countSpikes(g: GraphBuilder, name: string, fires: string[], neurons: number): string {
