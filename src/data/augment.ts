@@ -79,6 +79,7 @@ export function transformPlanes(src: Float32Array, out: Float32Array, offset: nu
   const cy = (H - 1) / 2, cx = (W - 1) / 2;
   const rad = (t.degrees * Math.PI) / 180;
   const cos = Math.cos(rad) / t.scale, sin = Math.sin(rad) / t.scale;
+  const plane = H * W;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       // Inverse map: undo the shift, then rotate by −θ and divide by the scale about the centre.
@@ -86,11 +87,14 @@ export function transformPlanes(src: Float32Array, out: Float32Array, offset: nu
       const sy = cos * u - sin * v + cy, sx = sin * u + cos * v + cx;
       const y0 = Math.floor(sy), x0 = Math.floor(sx);
       const fy = sy - y0, fx = sx - x0;
-      for (let p = 0; p < planes; p++) {
-        const base = p * H * W;
-        const at = (yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? src[base + yy * W + xx] : 0);
-        out[offset + base + y * W + x] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+      // Corners outside the image read as zero.
+      const inY0 = y0 >= 0 && y0 < H, inY1 = y0 + 1 >= 0 && y0 + 1 < H;
+      const inX0 = x0 >= 0 && x0 < W, inX1 = x0 + 1 >= 0 && x0 + 1 < W;
+      const at = y0 * W + x0;
+      for (let p = 0, base = 0; p < planes; p++, base += plane) {
+        const a = inY0 && inX0 ? src[base + at] : 0, b = inY0 && inX1 ? src[base + at + 1] : 0;
+        const c = inY1 && inX0 ? src[base + at + W] : 0, d = inY1 && inX1 ? src[base + at + W + 1] : 0;
+        out[offset + base + y * W + x] = (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
       }
     }
   }
