@@ -535,36 +535,12 @@ export class HwSimulator {
       // (one is a power of two), and so is x·((one − d)/one) for the integers x < 2^53/one held here;
       // the int32 wrap (ToInt32, the identity on integers within int32) runs only when it changes something.
       const keepI = retainI * perOne, keepV = retainV * perOne;
-      if (fromPooled) {
-        // z read from the SIMD max pool (channel-last), scaled and biased as `poolThenScale` would.
-        const pooled = k.pooled, padded = k.paddedChannels, mul = k.exponentScale, bias = k.biasOrZero;
-        for (let c = 0, j = 0; c < q.channels; c++) {
-          const f = fire[c], b = bias[c];
-          for (let i = c; i < pooled.length; i += padded, j++) {
-            let cur = Math.trunc(I[j] * keepI) + (pooled[i] * mul + b);
-            if (int32 && (cur > 0x7fffffff || cur < -0x80000000)) cur |= 0;
-            if (cur < cMin || cur > cMax) cur = overflow(cur, cr);
-            let mem = Math.trunc(V[j] * keepV) + cur;
-            if (int32 && (mem > 0x7fffffff || mem < -0x80000000)) mem |= 0;
-            if (mem < mMin || mem > mMax) mem = overflow(mem, mr);
-            I[j] = cur;
-            if (mem > f) {
-              spikes[count++] = j;
-              let after = zero ? 0 : mem - f;
-              if (after < mMin || after > mMax) after = overflow(after, mr);
-              V[j] = after;
-            } else {
-              V[j] = mem;
-            }
-          }
-        }
-        k.spikeCount = count;
-        return;
-      }
+      // z comes from k.z, or from the SIMD max pool (channel-last), scaled and biased as `poolThenScale` would.
+      const pooled = k.pooled, padded = k.paddedChannels, mul = k.exponentScale, bias = k.biasOrZero;
       for (let c = 0, j = 0; c < q.channels; c++) {
-        const f = fire[c];
-        for (const end = j + perChannel; j < end; j++) {
-          let cur = Math.trunc(I[j] * keepI) + z[j];
+        const f = fire[c], b = bias[c];
+        for (let p = 0, i = c; p < perChannel; p++, i += padded, j++) {
+          let cur = Math.trunc(I[j] * keepI) + (fromPooled ? pooled[i] * mul + b : z[j]);
           if (int32 && (cur > 0x7fffffff || cur < -0x80000000)) cur |= 0;
           if (cur < cMin || cur > cMax) cur = overflow(cur, cr);
           let mem = Math.trunc(V[j] * keepV) + cur;
