@@ -3,15 +3,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SnnError } from '../src/errors.ts';
 import { loadDvsGesture, readGestureLabels } from '../src/data/dvs-gesture.ts';
 import { readEventFile } from '../src/data/events/event-file.ts';
 import { eventsToFrames } from '../src/data/frames.ts';
 import { loadMnistDvs } from '../src/data/mnist-dvs.ts';
 import { loadNmnist } from '../src/data/nmnist.ts';
+import { EVENTS_DIR } from './helpers/shared-data.ts';
 
-const EVENTS_DIR = fileURLToPath(new URL('../../shared/data/events/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'snn-data-sets-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

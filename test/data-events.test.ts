@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SnnError } from '../src/errors.ts';
 import { encodeAedat2 } from '../src/data/events/aedat2-writer.ts';
 import { probeEventFile, readEventFile, streamEventFile } from '../src/data/events/event-file.ts';
 import { EventBuffer, eventStats } from '../src/data/events/event-stream.ts';
 import { Random } from '../src/util/random.ts';
+import { EVENTS_DIR } from './helpers/shared-data.ts';
 
-const EVENTS_DIR = fileURLToPath(new URL('../../shared/data/events/', import.meta.url));
 interface Expected {
   file: string; bytes: number; format: string; events: number; x_range: [number, number]; y_range: [number, number];
   on_events: number; t_first: number; t_last: number; t_nondecreasing: boolean; sum_x: number; sum_y: number; sum_t: number;

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SnnError } from '../src/errors.ts';
 import { readEventFile } from '../src/data/events/event-file.ts';
 import { eventsToFrames, frameShape, writeFrames } from '../src/data/frames.ts';
 import type { EventArrays, SensorGeometry } from '../src/data/frames.ts';
+import { EVENTS_DIR } from './helpers/shared-data.ts';
 
-const EVENTS_DIR = fileURLToPath(new URL('../../shared/data/events/', import.meta.url));
 const upper: SensorGeometry = { width: 4, height: 3, origin: 'upper-left' };
 
 function events(list: [number, number, number, number][]): EventArrays {

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { formatReport, inspectFile } from '../src/data/inspect.ts';
 import type { EventFileReport, IdxReport } from '../src/data/inspect.ts';
 import { embeddedMnistDir } from '../src/data/mnist.ts';
+import { EVENTS_DIR } from './helpers/shared-data.ts';
 
-const EVENTS_DIR = fileURLToPath(new URL('../../shared/data/events/', import.meta.url));
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const expected = JSON.parse(readFileSync(join(EVENTS_DIR, 'expected_stats.json'), 'utf8')) as Record<string, never>[];
 const tmp = mkdtempSync(join(tmpdir(), 'snn-data-inspect-'));
