@@ -55,15 +55,16 @@ function inputFor(spec: NetworkSpec, B: number, seed: number): { shape: number[]
 }
 
 /** Runs the compiled training graph(s) and returns the gradients (summed over chunks). */
-async function compiledGradients(spec: NetworkSpec, params: ReturnType<typeof initParams>, input: { shape: number[]; data: Float32Array }, labels: Uint8Array, c: Case, chunk: number): Promise<Map<string, Float32Array>> {
+async function compiledGradients(spec: NetworkSpec, params: ReturnType<typeof initParams>, input: { shape: number[]; data: Float32Array }, labels: Uint8Array, c: Case, chunk: number, dropoutMasks?: Record<string, { data: Float32Array; dims: number[] }>): Promise<Map<string, Float32Array>> {
   const resolved = validateSpec(spec);
   const T = spec.timeSteps, B = labels.length, K = resolved.classes;
   const chunked = chunk < T;
-  const tg = buildTrainGraph({ resolved, steps: chunk, chunked, mode: c.mode, surrogate: c.surrogate, loss: c.loss, logitsInput: false, firstTrainable: 0, accumulate: false, update: false, adam: DEFAULT_ADAM });
+  const tg = buildTrainGraph({ resolved, steps: chunk, chunked, mode: c.mode, surrogate: c.surrogate, loss: c.loss, logitsInput: false, firstTrainable: 0, accumulate: false, update: false, adam: DEFAULT_ADAM, dropout: !!dropoutMasks });
   assert.ok(!chunked || c.loss === 'per-step');
   const graph = await OrtGraph.create(tg.model);
   const feeds: Record<string, ReturnType<typeof feed>> = { labels: feed(oneHot(labels, K), [B, K]), grad_scale: feed(new Float32Array([1 / (T * B)]), []) };
   for (const [k, t] of params) feeds[k] = feed(t.data, t.shape);
+  for (const [k, m] of Object.entries(dropoutMasks ?? {})) feeds[k] = feed(m.data, m.dims);
   for (const s of tg.states) feeds[s.name] = feed(new Float32Array(B * s.shape.reduce((a, b) => a * b, 1)), [B, ...s.shape]);
   const sums = new Map<string, Float32Array>();
   for (let start = 0; start < T; start += chunk) {
@@ -134,5 +135,37 @@ test('the current-step gradient differs from BPTT when the neurons have memory, 
     const maxDiff = Math.max(...Array.from(instant.get(w)!, (v, i) => Math.abs(v - bptt.get(w)![i])));
     if (equal) assert.ok(maxDiff < 1e-7, `memoryless: instant and bptt agree (max diff ${maxDiff})`);
     else assert.ok(maxDiff > 1e-4, `with memory: instant and bptt differ (max diff ${maxDiff})`);
+  }
+});
+
+test('dropout on a dense layer\'s input gives the gradients of the same network with the dropped weight columns zeroed and the kept ones scaled', async () => {
+  // With one mask m for every sample, masking the input x of a dense layer is the same network as
+  // W' = W·diag(m) on the unmasked x: the same gradients below the layer and for its bias, and
+  // dL/dW = dL/dW' ⊙ m (column-wise), in every gradient mode.
+  const surrogate: Surrogate = { kind: 'fast-sigmoid', width: 0.3 };
+  const specs = [dense({ kind: 'rate', seed: 1 }, 'subtract'), { ...conv({ kind: 'direct' }, 'maxpool', 'subtract'), inputShape: [1, 6, 6] }];
+  for (const spec of specs) {
+    for (const mode of ['instant', 'trace', 'bptt'] as GradientMode[]) {
+      const resolved = validateSpec(spec);
+      const layer = resolved.blocks[1].weighted.name;
+      const params = initParams(resolved, 4, 3);
+      const B = 3, labels = Uint8Array.from([0, 1, 2]);
+      const input = inputFor(spec, B, 8);
+      const [units, inputs] = params.get(`${layer}.weight`)!.shape;
+      const rate = 0.4;
+      const rng = new Random(5);
+      const row = Float32Array.from({ length: inputs }, () => (rng.next() < rate ? 0 : 1 / (1 - rate)));
+      assert.ok(row.includes(0) && row.some((v) => v > 1), 'the mask drops some inputs and scales the others');
+      const mask = new Float32Array(B * inputs);
+      for (let b = 0; b < B; b++) mask.set(row, b * inputs);
+      const scaled = new Map([...params].map(([k, t]) => [k, k === `${layer}.weight` ? { ...t, data: t.data.map((w, i) => w * row[i % inputs]) } : t]));
+      const c: Case = { label: mode, spec, mode, loss: 'mean', surrogate };
+      const dropped = await compiledGradients(spec, params, input, labels, c, spec.timeSteps, { [`dropout_mask.${layer}`]: { data: mask, dims: [B, inputs] } });
+      const reference = await compiledGradients(spec, scaled, input, labels, c, spec.timeSteps);
+      const want = new Map(reference);
+      want.set(`${layer}.weight`, reference.get(`${layer}.weight`)!.map((g, i) => g * row[i % inputs]));
+      assert.equal(units * inputs, want.get(`${layer}.weight`)!.length);
+      assertClose(dropped, want, `${spec.name} ${mode} with dropout`);
+    }
   }
 });

@@ -52,6 +52,28 @@ test('the same seed gives the same weights; an interrupted run resumed gives the
   assert.deepEqual([recorded.gradient, recorded.augment], [settings.gradient, 'shift:2']);
 });
 
+test('with dropout, the same seed gives the same weights and a resumed run ends with the weights of an uninterrupted one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'train-dropout-'));
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), c = join(dir, 'c.safetensors');
+  const quiet = { progress: false };
+  // Dropout needs the whole run in one graph (T = 6 ≤ maxChunk).
+  const dropped: TrainSettings = { ...settings, maxChunk: 6, dropout: 0.3 };
+  const full = await train({ spec, settings: dropped, data, out: a, ...quiet });
+  await train({ spec, settings: dropped, data, out: b, ...quiet });
+  assert.deepEqual(weightsOf(a), weightsOf(b), 'same seed, same masks, same weights');
+  assert.ok((full.testAccuracy ?? 0) > 0.5, `the tiny network learns with dropout (test accuracy ${full.testAccuracy})`);
+  await train({ spec, settings: { ...dropped, dropout: 0 }, data, out: b, ...quiet });
+  assert.notDeepEqual(weightsOf(b), weightsOf(a), 'dropout changes the training');
+
+  await train({ spec, settings: dropped, data, out: c, ...quiet, stopAfterBatches: 48 + 7 });
+  const partial = loadCheckpoint(c);
+  assert.deepEqual([partial.progress?.epoch, partial.progress?.batch], [1, 7]);
+  await train({ spec, settings: dropped, data, out: c, resume: partial, ...quiet });
+  assert.deepEqual(weightsOf(c), weightsOf(a), 'resumed run ends with the same weights');
+  assert.equal((loadCheckpoint(c).training as unknown as TrainSettings).dropout, 0.3);
+  await assert.rejects(train({ spec, settings: { ...dropped, maxChunk: 3 }, data, out: b, ...quiet }), /dropout needs the whole run in one graph: T = 6 is above maxChunk = 3/);
+});
+
 test('with a validation split each epoch is judged on held-out training data, the best epoch is kept, and the test set is used once at the end', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'train-val-'));
   const out = join(dir, 'v.safetensors');

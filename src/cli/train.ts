@@ -18,6 +18,7 @@ import { train } from '../train/trainer.ts';
 import { loadRecipe } from '../train/recipes.ts';
 import { formatSkipPolicy, parseSkipPolicy } from '../train/skip.ts';
 import { parseAugmentation } from '../data/augment.ts';
+import { checkDropout } from '../train/dropout.ts';
 import { parseFreezeOut } from '../train/freezeout.ts';
 import type { TrainSettings } from '../train/trainer.ts';
 import { action, int, num } from './run.ts';
@@ -34,7 +35,7 @@ interface TrainFlags {
   seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
-  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; workers: number; recipe?: string;
+  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; dropout: number; workers: number; recipe?: string;
 }
 
 /** The data-set reading options from the flags (event frames, crop, MNIST-DVS scale). */
@@ -96,6 +97,7 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--skip <policy>', 'backward phase skipping: none | burn-in:K | every:k | loss-gated:ε', defaults.skip)
     .option('--freezeout <schedule>', 'layerwise FreezeOut: none | cubic[:t0][:noscale] | linear[:t0][:noscale]', defaults.freezeout)
     .option('--augment <kind>', 'training-set augmentation: none, or a comma-separated list of shift:K (random translation by up to ±K pixels), rotate:D (up to ±D degrees), scale:S (size × 1 ± S)', defaults.augment)
+    .option('--dropout <p>', 'dropout rate on the spikes entering each dense layer after the first, in training only (0: none; needs T ≤ max-chunk)', num('dropout'), defaults.dropout)
     .option('--workers <n>', 'worker threads for data-parallel training steps (0: two for conv networks on 2+ cores, else one)', int('workers'), defaults.workers)
     .option('--max-chunk <n>', 'longest run of steps per graph; longer T runs in chunks', int('max-chunk'), defaults.maxChunk)
     .option('--init-gain <x>', 'scale of the uniform ±1/√fan-in initialisation', num('init-gain'), defaults.initGain)
@@ -118,10 +120,11 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
     gradient: f.gradient as TrainSettings['gradient'], loss: f.loss as TrainSettings['loss'], surrogate: f.surrogate as TrainSettings['surrogate'],
     surrogateWidth: f.surrogateWidth, maxChunk: f.maxChunk, initGain: f.initGain,
-    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, augment: f.augment, workers: f.workers,
+    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, augment: f.augment, dropout: f.dropout, workers: f.workers,
   };
   parseFreezeOut(settings.freezeout);
   parseAugmentation(settings.augment ?? 'none');
+  checkDropout(settings.dropout ?? 0, '--dropout');
   if (resume && !(settings as { recipe?: string }).recipe) settings.epochs = Math.max(settings.epochs, f.epochs);
   const recorded = resume?.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
   const dsName = recorded?.name ?? recipe?.dataset.name ?? f.dataset;

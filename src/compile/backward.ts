@@ -14,6 +14,8 @@ import { clifParams } from '../neuron/clif.ts';
 import type { ForwardResult, BlockRecord } from './forward.ts';
 import type { GraphBuilder } from './graph-builder.ts';
 import { lowerSurrogateProduct } from './surrogate.ts';
+import { applyDropoutMask } from './dropout.ts';
+import { shapeSize } from '../spec/validate.ts';
 
 export type GradientMode = 'instant' | 'trace' | 'bptt';
 export const GRADIENT_MODES: readonly GradientMode[] = ['instant', 'trace', 'bptt'];
@@ -71,6 +73,7 @@ export function lowerBackward(g: GraphBuilder, cfg: BackwardConfig, fwd: Forward
     addWeightGrads(g, cfg, steps, rec, x, delta, grads);
     if (index > cfg.firstTrainable) {
       gradOut = inputGrad(g, cfg, rec, delta);
+      if (rec.dropoutMask) gradOut = applyDropoutMask(g, gradOut, rec.dropoutMask, steps, shapeSize(rec.inputShape), `${name}_dx_dropped`);
       if (rec.block.pre.length) gradOut = g.op('Reshape', [gradOut, g.constInt64([-1, ...rec.block.inShape])], {}, `${name}_unflat`);
     }
   }

@@ -12,6 +12,7 @@ import { shapeSize } from '../spec/validate.ts';
 import { clifParams } from '../neuron/clif.ts';
 import type { GraphBuilder } from './graph-builder.ts';
 import { TensorDataType } from './onnx-proto.ts';
+import { applyDropoutMask } from './dropout.ts';
 
 export interface ForwardConfig {
   resolved: ResolvedSpec;
@@ -31,6 +32,8 @@ export interface ForwardConfig {
   param(name: string): string;
   /** The first block's synaptic input computed outside (a static input inside an ONNX Loop body). */
   staticSynapticInput?: string;
+  /** Dropout mask value (`[B, inputs]`, src/compile/dropout.ts) of each block that takes one, by block index (training graphs). */
+  dropoutMasks?: Map<number, string>;
 }
 
 /** Post-synaptic layers (pooling, flatten) as recorded for the backward pass. */
@@ -55,6 +58,8 @@ export interface BlockRecord {
   spikeSteps?: string[];
   /** Input traces P[t] of all steps `[T·B, in…]` (trace mode, temporal input). */
   traces?: string;
+  /** The dropout mask applied to `input`, `[B, inputs]`; the backward pass masks the input error with it. */
+  dropoutMask?: string;
   /** Final state values, named for the chunk outputs. */
   finalState: Record<string, string>;
 }
@@ -110,7 +115,8 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     const inputShape = blockInputShape(block);
     // In inference, a dense layer fed by the previous layer's spikes takes them step by step: a small
     // product per step costs less than joining all steps into one tensor and splitting the result.
-    const perStep = !record && !isStatic && currentSteps !== undefined && block.weighted.layer.kind === 'dense';
+    const dropoutMask = cfg.dropoutMasks?.get(index);
+    const perStep = !record && !isStatic && !dropoutMask && currentSteps !== undefined && block.weighted.layer.kind === 'dense';
     let zSteps: string[];
     let weightedOut: string, post: PostRecord[], z: string;
     if (perStep) {
@@ -125,6 +131,10 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
       current = materialize();
       for (const _ of block.pre) {
         current = g.op('Flatten', [current], { axis: 1 }, `${name}_flat`);
+        currentSteps = undefined;
+      }
+      if (dropoutMask) {
+        current = applyDropoutMask(g, current, dropoutMask, T, shapeSize(inputShape), `${name}_dropped`);
         currentSteps = undefined;
       }
       // Synaptic input z for all steps at once.
@@ -163,7 +173,7 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
     finalState.membrane = run.membrane;
 
     const membrane = record ? (T === 1 ? membranes[0] : g.op('Concat', membranes, { axis: 0 }, `${name}_U_all`)) : '';
-    const blockRecord: BlockRecord = { block, isStatic, input: current, inputShape, weightedOut, post, membrane, traces, finalState };
+    const blockRecord: BlockRecord = { block, isStatic, input: current, inputShape, weightedOut, post, membrane, traces, finalState, dropoutMask };
     if (spiking) {
       blockRecord.spikeSteps = spikes;
       spikeCounts.set(name, record || T === 1 ? sumSpikes(g, name, spikes, block.outShape.length > 1) : countSpikes(g, name, run.fires, shapeSize(block.outShape)));

@@ -17,6 +17,7 @@ import type { GradientMode } from './backward.ts';
 import { lowerLoss } from './loss.ts';
 import type { LossKind } from './loss.ts';
 import { lowerAdam } from './adam.ts';
+import { dropoutBlocks, dropoutMaskName, dropoutMaskSize } from './dropout.ts';
 import type { AdamConfig } from './adam.ts';
 
 export interface TrainGraphOptions {
@@ -38,6 +39,8 @@ export interface TrainGraphOptions {
   accumulate: boolean;
   /** Apply Adam and output the new parameters; otherwise output the accumulated gradients. */
   update: boolean;
+  /** Dropout masks come in for the inputs of the dense layers (src/compile/dropout.ts). */
+  dropout?: boolean;
   adam: AdamConfig;
 }
 
@@ -92,7 +95,8 @@ export function buildTrainGraph(o: TrainGraphOptions): TrainGraph {
   for (const p of params) g.input(p, shapes.get(p)!);
   const param = (name: string) => name;
 
-  const fwd = lowerForward(g, { resolved, steps, state: o.chunked ? 'io' : 'zero', record: true, recordFrom: o.firstTrainable, poolIndices: !o.kept, trace: o.mode === 'trace', param }, input);
+  const dropoutMasks = new Map(o.dropout ? dropoutBlocks(resolved).map((i) => [i, g.input(dropoutMaskName(resolved, i), ['batch', dropoutMaskSize(resolved, i)])] as const) : []);
+  const fwd = lowerForward(g, { resolved, steps, state: o.chunked ? 'io' : 'zero', record: true, recordFrom: o.firstTrainable, poolIndices: !o.kept, trace: o.mode === 'trace', param, dropoutMasks }, input);
   const readout = fwd.blocks[fwd.blocks.length - 1];
   const meanLogits = o.loss === 'mean' ? (logitsIn ?? g.op('Div', [fwd.readoutSum, g.constFloat([steps])], {}, 'mean_logits')) : '';
   const { readoutError, lossSum } = lowerLoss(g, o.loss, steps, readout.membrane, meanLogits, labels, gradScale);

@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   skip: 'none',
   freezeout: 'none',
   augment: 'none',
+  dropout: 0,
   workers: 0,
 };
 

@@ -23,6 +23,7 @@ import { OrtWorkerPool } from '../engine/ort-worker-pool.ts';
 import type { WorkerTensor } from '../engine/ort-worker-pool.ts';
 import type * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
+import { checkDropout, dropoutMasks } from './dropout.ts';
 
 export interface EngineConfig {
   mode: GradientMode;
@@ -37,6 +38,11 @@ export interface EngineConfig {
    */
   workers?: number;
   adam?: AdamConfig;
+  /**
+   * Dropout rate on the spikes entering the dense layers (src/compile/dropout.ts); 0 or absent:
+   * none. Needs the whole run in one graph (T ≤ maxChunk), whose forward pass the masks enter.
+   */
+  dropout?: number;
 }
 
 /** The outcome of one training batch. */
@@ -57,6 +63,8 @@ export interface StepPlan {
   firstTrainable?: number;
   /** Steps (of 0 … T−1) whose backward pass runs; all when undefined. */
   kept?: number[];
+  /** Seed of this step's dropout masks (with `EngineConfig.dropout`). */
+  dropoutSeed?: number;
 }
 
 /**
@@ -105,6 +113,15 @@ export class TrainingEngine {
       v: new Map([...params].map(([k, t]) => [k, { shape: t.shape, data: new Float32Array(t.data.length) }])),
     };
     this.chunk = chunkLength(resolved.spec.timeSteps, cfg.maxChunk, cfg.mode);
+    const T = resolved.spec.timeSteps;
+    if (cfg.dropout) checkDropout(cfg.dropout, 'training settings', this.chunk < T ? { timeSteps: T, maxChunk: cfg.maxChunk } : undefined);
+  }
+
+  /** This step's dropout masks, or none. */
+  private dropoutFeeds(B: number, plan: StepPlan): Map<string, WorkerTensor> {
+    if (!this.cfg.dropout) return new Map();
+    if (plan.dropoutSeed === undefined) throw new RangeError('a training step with dropout needs a dropoutSeed');
+    return dropoutMasks(this.resolved, B, this.cfg.dropout, plan.dropoutSeed);
   }
 
   get chunkSteps(): number { return this.chunk; }
@@ -125,7 +142,7 @@ export class TrainingEngine {
     const chunked = part === 'chunk';
     return this.graph(`train:${part}:${firstTrainable}:${kept?.join(',') ?? 'all'}`, () => buildTrainGraph({
       resolved: this.resolved, steps: this.chunk, chunked, mode: this.cfg.mode, surrogate: this.cfg.surrogate, loss: this.cfg.loss,
-      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable, kept, accumulate: chunked, update: !chunked, adam: this.adam,
+      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable, kept, accumulate: chunked, update: !chunked, adam: this.adam, dropout: !!this.cfg.dropout,
     }).model);
   }
 
@@ -230,6 +247,7 @@ export class TrainingEngine {
     const step = this.optimizer.step + 1;
     const common: Record<string, ort.Tensor> = { labels, grad_scale: feed(new Float32Array([1 / (T * B)]), []) };
     this.paramFeeds(common);
+    for (const [name, mask] of this.dropoutFeeds(B, plan)) common[name] = feed(mask.data, mask.dims);
     const chunks = this.chunks;
     let logitsIn: Float32Array | undefined;
     if (chunks > 1 && this.cfg.loss === 'mean') {
@@ -333,7 +351,7 @@ export class TrainingEngine {
       if (!m) {
         m = buildTrainGraph({
           resolved, steps: T, chunked: false, mode: this.cfg.mode, surrogate: this.cfg.surrogate, loss: this.cfg.loss,
-          logitsInput: false, firstTrainable, kept, accumulate: false, update: false, adam: this.adam,
+          logitsInput: false, firstTrainable, kept, accumulate: false, update: false, adam: this.adam, dropout: !!this.cfg.dropout,
         }).model;
         this.models.set(key, m);
       }
@@ -351,10 +369,13 @@ export class TrainingEngine {
       }
     }
     const bounds = Array.from({ length: workers + 1 }, (_, i) => Math.round((i * B) / workers));
+    const masks = this.dropoutFeeds(B, plan);
     const parts = await Promise.all(Array.from({ length: workers }, (_, i) => {
       const [from, to] = [bounds[i], bounds[i + 1]];
       const labels = oneHot(batch.labels.subarray(from, to), K);
-      return this.pool!.run(i, key, model, { ...common, input: sliceSamples(batch, from, to, resolved.spec.encoder.kind === 'direct'), labels: { data: labels, dims: [to - from, K] } });
+      const share: Record<string, WorkerTensor> = { ...common, input: sliceSamples(batch, from, to, resolved.spec.encoder.kind === 'direct'), labels: { data: labels, dims: [to - from, K] } };
+      for (const [name, { data, dims }] of masks) share[name] = { data: data.slice(from * dims[1], to * dims[1]), dims: [to - from, dims[1]] };
+      return this.pool!.run(i, key, model, share);
     }));
     const grads: Record<string, ort.Tensor> = {};
     const trainable = Object.keys(parts[0]).filter((k) => k.startsWith('grad.')).map((k) => k.slice(5));

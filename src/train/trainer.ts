@@ -44,6 +44,11 @@ export interface TrainSettings {
   freezeout: string;
   /** Training-set augmentation (src/data/augment.ts): 'none' or 'shift:K'. Absent in older checkpoints: none. */
   augment?: string;
+  /**
+   * Dropout rate on the spikes entering each dense layer after the first block, the same mask at
+   * every step of a sample, in training only (src/compile/dropout.ts). Absent in older checkpoints: none.
+   */
+  dropout?: number;
   /** Worker threads for data-parallel steps (1: none, 0: automatic). Changes the order of float sums, not the method. */
   workers: number;
   /**
@@ -80,6 +85,9 @@ export interface TrainResult {
   best?: { path: string; epoch: number; validationAccuracy: number };
 }
 
+/** Seed stream of the dropout masks (beside the data order's, which derives from the epoch alone). */
+const DROPOUT_STREAM = 0xd20b;
+
 /** `<out>.best.safetensors` beside the checkpoint `out`. */
 export const bestCheckpointPath = (out: string): string => out.replace(/(\.safetensors)?$/, '.best.safetensors');
 
@@ -113,7 +121,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   checkParams(resolved, params, run.resume ? run.out : 'initialisation');
   const engine = new TrainingEngine(resolved, params, run.resume?.optimizer, {
     mode: settings.gradient, loss: settings.loss, surrogate: { kind: settings.surrogate, width: settings.surrogateWidth }, maxChunk: settings.maxChunk,
-    workers: settings.workers ?? 1,
+    workers: settings.workers ?? 1, dropout: settings.dropout,
   });
   const history: EpochRecord[] = [...(run.resume?.history ?? [])];
   const B = settings.batchSize;
@@ -156,7 +164,8 @@ export async function train(run: TrainRun): Promise<TrainResult> {
         const layerLr = points
           ? (layer: string) => freezeOutLr(settings.lr, progressFraction, points[layerNames.indexOf(layer)], freezeout!.scaleLr)
           : () => lr;
-        const result = await engine.trainBatch(batch, { lr: layerLr, firstTrainable: frozen, kept: skipper.kept() });
+        const dropoutSeed = settings.dropout ? deriveSeed(settings.seed, DROPOUT_STREAM, epoch, b) : undefined;
+        const result = await engine.trainBatch(batch, { lr: layerLr, firstTrainable: frozen, kept: skipper.kept(), dropoutSeed });
         skipper.observe(result.stepLoss);
         note = frozen ? `frozen: ${layerNames.slice(0, frozen).join(', ')}` : undefined;
         batchesRun++;
