@@ -10,6 +10,10 @@ import type { TrainSettings } from '../src/train/trainer.ts';
 import { DEFAULT_SETTINGS } from '../src/train/defaults.ts';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import type { NetworkSpec } from '../src/spec/types.ts';
+import { validateSpec } from '../src/spec/validate.ts';
+import { initParams } from '../src/spec/params.ts';
+import { encodeBatch } from '../src/data/encode.ts';
+import { TrainingEngine } from '../src/train/engine.ts';
 
 const mnist = loadMnist();
 const data = { train: subset(mnist.train, 1536), test: subset(mnist.test, 200) };
@@ -72,6 +76,29 @@ test('with dropout, the same seed gives the same weights and a resumed run ends 
   assert.deepEqual(weightsOf(c), weightsOf(a), 'resumed run ends with the same weights');
   assert.equal((loadCheckpoint(c).training as unknown as TrainSettings).dropout, 0.3);
   await assert.rejects(train({ spec, settings: { ...dropped, maxChunk: 3 }, data, out: b, ...quiet }), /dropout needs the whole run in one graph: T = 6 is above maxChunk = 3/);
+});
+
+test('a step split over two worker threads updates the weights as one thread does, with and without dropout', async () => {
+  const resolved = validateSpec(spec);
+  const batch = encodeBatch(spec, data.train, Uint32Array.from({ length: 32 }, (_, i) => i), 1);
+  for (const dropout of [0, 0.3]) {
+    const after = async (workers: number) => {
+      const engine = new TrainingEngine(resolved, initParams(resolved, 1, 1), undefined, {
+        mode: 'trace', loss: 'mean', surrogate: { kind: 'fast-sigmoid', width: 0.2 }, maxChunk: 6, workers, dropout,
+      });
+      try {
+        const result = await engine.trainBatch(batch, { lr: () => 5e-3, dropoutSeed: dropout ? 11 : undefined });
+        return { result, params: new Map([...engine.params].map(([k, t]) => [k, Float32Array.from(t.data)])) };
+      } finally { await engine.dispose(); }
+    };
+    const [one, two] = [await after(1), await after(2)];
+    assert.ok(Math.abs(one.result.loss - two.result.loss) < 1e-5, `dropout ${dropout}: loss ${one.result.loss} vs ${two.result.loss}`);
+    assert.equal(one.result.correct, two.result.correct);
+    for (const [k, w] of one.params) {
+      const maxDiff = Math.max(...Array.from(w, (v, i) => Math.abs(v - two.params.get(k)![i])));
+      assert.ok(maxDiff < 1e-6, `dropout ${dropout}: ${k} differs by ${maxDiff} between one and two threads`);
+    }
+  }
 });
 
 test('with a validation split each epoch is judged on held-out training data, the best epoch is kept, and the test set is used once at the end', async () => {
