@@ -19,6 +19,7 @@ import { loadRecipe } from '../train/recipes.ts';
 import { formatSkipPolicy, parseSkipPolicy } from '../train/skip.ts';
 import { parseAugmentation } from '../data/augment.ts';
 import { checkDropout } from '../train/dropout.ts';
+import { chunkLength } from '../train/engine.ts';
 import { parseFreezeOut } from '../train/freezeout.ts';
 import type { TrainSettings } from '../train/trainer.ts';
 import { action, int, num } from './run.ts';
@@ -110,10 +111,10 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
 
 export async function runTraining(f: TrainFlags): Promise<{ out: string; testAccuracy?: number; best?: { path: string; epoch: number; validationAccuracy: number } }> {
   let resume: Checkpoint | undefined;
+  const resumePath = typeof f.resume === 'string' ? f.resume : f.out;
   if (f.resume) {
-    const path = typeof f.resume === 'string' ? f.resume : f.out;
-    if (!existsSync(path)) throw new SnnError('missingInput', `--resume: no checkpoint at ${path} to resume from`);
-    resume = loadCheckpoint(path);
+    if (!existsSync(resumePath)) throw new SnnError('missingInput', `--resume: no checkpoint at ${resumePath} to resume from`);
+    resume = loadCheckpoint(resumePath);
   }
   const recipe = f.recipe && !resume ? loadRecipe(f.recipe) : undefined;
   const settings: TrainSettings = resume?.training as unknown as TrainSettings ?? (recipe ? { ...recipe.training, recipe: `${recipe.name}@${recipe.version}` } as TrainSettings : undefined) ?? {
@@ -124,7 +125,6 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
   };
   parseFreezeOut(settings.freezeout);
   parseAugmentation(settings.augment ?? 'none');
-  checkDropout(settings.dropout ?? 0, '--dropout');
   if (resume && !(settings as { recipe?: string }).recipe) settings.epochs = Math.max(settings.epochs, f.epochs);
   const recorded = resume?.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
   const dsName = recorded?.name ?? recipe?.dataset.name ?? f.dataset;
@@ -137,6 +137,9 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
   if (testLimit) data = { ...data, test: subset(data.test, testLimit) };
   Object.assign(settings, limit ? { trainLimit: limit } : {}, testLimit ? { testLimit } : {});
   const spec = resume?.spec ?? recipe?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
+  // Checked before training starts, named after where the setting came from (the engine checks it again for library callers).
+  const split = chunkLength(spec.timeSteps, settings.maxChunk, settings.gradient) < spec.timeSteps;
+  checkDropout(settings.dropout ?? 0, resume ? `${resumePath}: training settings` : recipe ? `recipe ${recipe.name}` : '--dropout', split ? { timeSteps: spec.timeSteps, maxChunk: settings.maxChunk } : undefined);
   const result = await train({
     spec, settings, data, out: f.out, resume, dataset: { name: dsName, dir: dsDir, options: dsOptions }, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
     onEpoch: (r) => {
