@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from '../src/data/mnist.ts';
 import { subset } from '../src/data/dataset.ts';
-import { train } from '../src/train/trainer.ts';
+import { evaluate, train } from '../src/train/trainer.ts';
 import type { TrainSettings } from '../src/train/trainer.ts';
 import { DEFAULT_SETTINGS } from '../src/train/defaults.ts';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import type { NetworkSpec } from '../src/spec/types.ts';
 import { validateSpec } from '../src/spec/validate.ts';
 import { initParams } from '../src/spec/params.ts';
-import { encodeBatch } from '../src/data/encode.ts';
+import { encodeBatch, oneHot } from '../src/data/encode.ts';
 import { TrainingEngine } from '../src/train/engine.ts';
 
 const mnist = loadMnist();
@@ -99,6 +99,57 @@ test('a step split over two worker threads updates the weights as one thread doe
       assert.ok(maxDiff < 1e-6, `dropout ${dropout}: ${k} differs by ${maxDiff} between one and two threads`);
     }
   }
+});
+
+test('a moving average of the weights follows each update with the decay of its step', async () => {
+  const resolved = validateSpec(spec);
+  const engine = new TrainingEngine(resolved, initParams(resolved, 1, 1), undefined, {
+    mode: 'trace', loss: 'mean', surrogate: { kind: 'fast-sigmoid', width: 0.2 }, maxChunk: 6, workers: 1, averaging: 0.9,
+  });
+  try {
+    const copy = (m: Map<string, { data: Float32Array }>) => new Map([...m].map(([k, t]) => [k, Float64Array.from(t.data)]));
+    const expected = copy(engine.params);
+    for (let step = 1; step <= 3; step++) {
+      const batch = encodeBatch(spec, data.train, Uint32Array.from({ length: 32 }, (_, i) => 32 * step + i), step);
+      await engine.trainBatch(batch, { lr: () => 5e-3 });
+      const d = Math.min(0.9, (1 + step) / (10 + step));
+      for (const [k, e] of expected) { const w = engine.params.get(k)!.data; for (let i = 0; i < e.length; i++) e[i] = d * e[i] + (1 - d) * w[i]; }
+    }
+    assert.equal(engine.model, engine.average, 'the average is the model');
+    for (const [k, e] of expected) {
+      const a = engine.average!.get(k)!.data;
+      const maxDiff = Math.max(...Array.from(a, (v, i) => Math.abs(v - e[i])));
+      assert.ok(maxDiff < 1e-6, `${k}: average off by ${maxDiff}`);
+    }
+    const w = engine.params.get('conv2d1.weight')!.data;
+    assert.ok(Array.from(engine.average!.get('conv2d1.weight')!.data).some((v, i) => Math.abs(v - w[i]) > 1e-4), 'the average lags the weights');
+  } finally { await engine.dispose(); }
+});
+
+test('with averaging and label smoothing the checkpoint holds the average that was evaluated, and a resumed run ends as an uninterrupted one', async () => {
+  assert.deepEqual(Array.from(oneHot(Uint8Array.of(2), 4, 0.2)), [0.05, 0.05, 0.85, 0.05].map(Math.fround));
+  const dir = mkdtempSync(join(tmpdir(), 'train-average-'));
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), c = join(dir, 'c.safetensors');
+  const quiet = { progress: false };
+  const averaged: TrainSettings = { ...settings, averaging: 0.99, labelSmoothing: 0.1 };
+  const full = await train({ spec, settings: averaged, data, out: a, ...quiet });
+  const ck = loadCheckpoint(a);
+  const trained = ck.optimizer?.trained;
+  assert.ok(trained, 'the checkpoint keeps the weights Adam moves');
+  assert.notDeepEqual(Array.from(trained.get('dense1.weight')!.data), Array.from(ck.params.get('dense1.weight')!.data), 'the parameters are the average');
+  const judge = new TrainingEngine(validateSpec(spec), ck.params, undefined, { mode: 'trace', loss: 'mean', surrogate: { kind: 'fast-sigmoid', width: 0.2 }, maxChunk: 3 });
+  try { assert.equal(await evaluate(judge, spec, data.test), full.testAccuracy, 'the saved parameters are the ones evaluated'); } finally { await judge.dispose(); }
+  assert.ok((full.testAccuracy ?? 0) > 0.5, `the tiny network learns (test accuracy ${full.testAccuracy})`);
+  await train({ spec, settings: { ...averaged, labelSmoothing: 0 }, data, out: b, ...quiet });
+  assert.notDeepEqual(loadCheckpoint(b).optimizer?.trained, trained, 'label smoothing changes the training');
+
+  await train({ spec, settings: averaged, data, out: c, ...quiet, stopAfterBatches: 48 + 9 });
+  const partial = loadCheckpoint(c);
+  assert.deepEqual([partial.progress?.epoch, partial.progress?.batch], [1, 9]);
+  await train({ spec, settings: averaged, data, out: c, resume: partial, ...quiet });
+  assert.deepEqual(weightsOf(c), weightsOf(a), 'resumed run ends with the same average');
+  const resumedTrained = loadCheckpoint(c).optimizer?.trained;
+  assert.deepEqual(new Map([...resumedTrained!].map(([k, t]) => [k, Array.from(t.data)])), new Map([...trained].map(([k, t]) => [k, Array.from(t.data)])), 'and the same weights');
 });
 
 test('with a validation split each epoch is judged on held-out training data, the best epoch is kept, and the test set is used once at the end', async () => {

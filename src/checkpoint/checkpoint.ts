@@ -15,6 +15,11 @@ export interface OptimizerState {
   step: number;
   m: Map<string, Tensor>;
   v: Map<string, Tensor>;
+  /**
+   * The weights Adam moves, when the checkpoint's parameters are their moving average
+   * (src/train/averaging.ts): a resumed run continues from these.
+   */
+  trained?: Map<string, Tensor>;
 }
 
 /** One line of training history (also what `train --json` prints per epoch). */
@@ -52,6 +57,7 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array[] {
   if (ck.optimizer) {
     for (const [k, t] of ck.optimizer.m) tensors.set(`optimizer.m.${k}`, t);
     for (const [k, t] of ck.optimizer.v) tensors.set(`optimizer.v.${k}`, t);
+    for (const [k, t] of ck.optimizer.trained ?? []) tensors.set(`optimizer.trained.${k}`, t);
   }
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
@@ -94,9 +100,11 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   const params = new Map<string, Tensor>();
   const m = new Map<string, Tensor>();
   const v = new Map<string, Tensor>();
+  const trained = new Map<string, Tensor>();
   for (const [name, t] of tensors) {
     if (name.startsWith('optimizer.m.')) m.set(name.slice(12), t);
     else if (name.startsWith('optimizer.v.')) v.set(name.slice(12), t);
+    else if (name.startsWith('optimizer.trained.')) trained.set(name.slice(18), t);
     else params.set(name, t);
   }
   for (const block of resolved.blocks) {
@@ -107,7 +115,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   return {
     spec,
     params,
-    optimizer: step !== undefined ? { step, m, v } : undefined,
+    optimizer: step !== undefined ? { step, m, v, ...(trained.size ? { trained } : {}) } : undefined,
     training: parseJson(where, 'training', metadata.training),
     dataset: parseJson(where, 'dataset', metadata.dataset),
     history: parseJson<EpochRecord[]>(where, 'history', metadata.history) ?? [],

@@ -19,6 +19,8 @@ import { loadRecipe } from '../train/recipes.ts';
 import { formatSkipPolicy, parseSkipPolicy } from '../train/skip.ts';
 import { parseAugmentation } from '../data/augment.ts';
 import { checkDropout } from '../train/dropout.ts';
+import { checkAveraging } from '../train/averaging.ts';
+import { checkLabelSmoothing } from '../data/encode.ts';
 import { chunkLength } from '../train/engine.ts';
 import { parseFreezeOut } from '../train/freezeout.ts';
 import type { TrainSettings } from '../train/trainer.ts';
@@ -36,7 +38,8 @@ interface TrainFlags {
   seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
-  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; dropout: number; workers: number; recipe?: string;
+  frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; dropout: number;
+  labelSmoothing: number; averaging: number; workers: number; recipe?: string;
 }
 
 /** The data-set reading options from the flags (event frames, crop, MNIST-DVS scale). */
@@ -99,6 +102,8 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--freezeout <schedule>', 'layerwise FreezeOut: none | cubic[:t0][:noscale] | linear[:t0][:noscale]', defaults.freezeout)
     .option('--augment <kind>', 'training-set augmentation: none, or a comma-separated list of shift:K (random translation by up to ±K pixels), rotate:D (up to ±D degrees), scale:S (size × 1 ± S)', defaults.augment)
     .option('--dropout <p>', 'dropout rate on the spikes entering each dense layer after the first, in training only (0: none; needs T ≤ max-chunk)', num('dropout'), defaults.dropout)
+    .option('--label-smoothing <e>', 'label smoothing: train towards 1 − e + e/K for the label and e/K elsewhere (0: none)', num('label-smoothing'), defaults.labelSmoothing)
+    .option('--averaging <d>', 'keep a moving average of the weights with decay d (e.g. 0.999) and evaluate, keep and export it (0: none)', num('averaging'), defaults.averaging)
     .option('--workers <n>', 'worker threads for data-parallel training steps (0: two for conv networks on 2+ cores, else one)', int('workers'), defaults.workers)
     .option('--max-chunk <n>', 'longest run of steps per graph; longer T runs in chunks', int('max-chunk'), defaults.maxChunk)
     .option('--init-gain <x>', 'scale of the uniform ±1/√fan-in initialisation', num('init-gain'), defaults.initGain)
@@ -121,7 +126,8 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
     gradient: f.gradient as TrainSettings['gradient'], loss: f.loss as TrainSettings['loss'], surrogate: f.surrogate as TrainSettings['surrogate'],
     surrogateWidth: f.surrogateWidth, maxChunk: f.maxChunk, initGain: f.initGain,
-    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, augment: f.augment, dropout: f.dropout, workers: f.workers,
+    skip: formatSkipPolicy(parseSkipPolicy(f.skip)), freezeout: f.freezeout, augment: f.augment, dropout: f.dropout,
+    labelSmoothing: f.labelSmoothing, averaging: f.averaging, workers: f.workers,
   };
   parseFreezeOut(settings.freezeout);
   parseAugmentation(settings.augment ?? 'none');
@@ -138,8 +144,11 @@ export async function runTraining(f: TrainFlags): Promise<{ out: string; testAcc
   Object.assign(settings, limit ? { trainLimit: limit } : {}, testLimit ? { testLimit } : {});
   const spec = resume?.spec ?? recipe?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
   // Checked before training starts, named after where the setting came from (the engine checks it again for library callers).
+  const from = (flag: string) => resume ? `${resumePath}: training settings` : recipe ? `recipe ${recipe.name}` : flag;
+  checkLabelSmoothing(settings.labelSmoothing ?? 0, from('--label-smoothing'));
+  checkAveraging(settings.averaging ?? 0, from('--averaging'));
   const split = chunkLength(spec.timeSteps, settings.maxChunk, settings.gradient) < spec.timeSteps;
-  checkDropout(settings.dropout ?? 0, resume ? `${resumePath}: training settings` : recipe ? `recipe ${recipe.name}` : '--dropout', split ? { timeSteps: spec.timeSteps, maxChunk: settings.maxChunk } : undefined);
+  checkDropout(settings.dropout ?? 0, from('--dropout'), split ? { timeSteps: spec.timeSteps, maxChunk: settings.maxChunk } : undefined);
   const result = await train({
     spec, settings, data, out: f.out, resume, dataset: { name: dsName, dir: dsDir, options: dsOptions }, checkpointMinutes: f.checkpointMinutes, progress: f.progress,
     onEpoch: (r) => {

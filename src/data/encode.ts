@@ -1,6 +1,7 @@
 import type { NetworkSpec } from '../spec/types.ts';
 import type { Dataset } from './dataset.ts';
 import { Random, deriveSeed } from '../util/random.ts';
+import { SnnError } from '../errors.ts';
 
 /** A batch in the layout of the network's `input` (see runtimes/runtime.ts `ModelInput`). */
 export interface EncodedBatch {
@@ -52,9 +53,17 @@ export function encodeBatch(spec: NetworkSpec, ds: Dataset, indices: ArrayLike<n
   return { batchSize: B, shape: [T, B, ...ds.sampleShape.slice(1)], data, labels };
 }
 
-/** One-hot labels `[B, classes]`. */
-export function oneHot(labels: Uint8Array, classes: number): Float32Array {
-  const out = new Float32Array(labels.length * classes);
-  labels.forEach((l, b) => { out[b * classes + l] = 1; });
+/**
+ * One-hot labels `[B, classes]`; with label smoothing ε the targets are 1 − ε + ε/K for the label
+ * and ε/K elsewhere (the losses take any target distribution, src/compile/loss.ts).
+ */
+export function oneHot(labels: Uint8Array, classes: number, smoothing = 0): Float32Array {
+  const out = new Float32Array(labels.length * classes).fill(smoothing / classes);
+  labels.forEach((l, b) => { out[b * classes + l] = 1 - smoothing + smoothing / classes; });
   return out;
+}
+
+/** Checks a label-smoothing ε: a number in [0, 1). */
+export function checkLabelSmoothing(smoothing: number, where: string): void {
+  if (!(smoothing >= 0 && smoothing < 1)) throw new SnnError('usage', `${where}: label smoothing must be at least 0 and below 1, got ${smoothing}`);
 }

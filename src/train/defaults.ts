@@ -20,6 +20,8 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   freezeout: 'none',
   augment: 'none',
   dropout: 0,
+  labelSmoothing: 0,
+  averaging: 0,
   workers: 0,
 };
 

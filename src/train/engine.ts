@@ -10,7 +10,7 @@ import type { Tensor } from '../util/tensor.ts';
 import { numel } from '../util/tensor.ts';
 import type { OptimizerState } from '../checkpoint/checkpoint.ts';
 import type { EncodedBatch } from '../data/encode.ts';
-import { oneHot } from '../data/encode.ts';
+import { checkLabelSmoothing, oneHot } from '../data/encode.ts';
 import { buildTrainGraph } from '../compile/train-graph.ts';
 import { buildInferenceGraph } from '../compile/inference-graph.ts';
 import { isStaticBlock, stateName, stateShapes } from '../compile/forward.ts';
@@ -24,6 +24,7 @@ import type { WorkerTensor } from '../engine/ort-worker-pool.ts';
 import type * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { checkDropout, dropoutMasks } from './dropout.ts';
+import { averagingDecay, checkAveraging, copyParams, updateAverage } from './averaging.ts';
 
 export interface EngineConfig {
   mode: GradientMode;
@@ -43,6 +44,13 @@ export interface EngineConfig {
    * none. Needs the whole run in one graph (T ≤ maxChunk), whose forward pass the masks enter.
    */
   dropout?: number;
+  /** Label smoothing ε of the training targets (src/data/encode.ts `oneHot`); 0 or absent: none. */
+  labelSmoothing?: number;
+  /**
+   * Decay of the moving average of the parameters (src/train/averaging.ts); 0 or absent: none.
+   * With it, `model` (what is evaluated and saved) is the average, not the weights Adam moves.
+   */
+  averaging?: number;
 }
 
 /** The outcome of one training batch. */
@@ -102,9 +110,20 @@ export class TrainingEngine {
   private readonly shapes: Map<string, number[]>;
   private readonly chunk: number;
   private readonly adam: AdamConfig;
+  /** The moving average of the parameters, with `EngineConfig.averaging`. */
+  readonly average?: Map<string, Tensor>;
 
-  constructor(readonly resolved: ResolvedSpec, params: Map<string, Tensor>, optimizer: OptimizerState | undefined, readonly cfg: EngineConfig) {
+  /**
+   * `params` are the weights Adam moves; `average` the moving average to continue (a resumed
+   * run's), else it starts from a copy of `params`.
+   */
+  constructor(readonly resolved: ResolvedSpec, params: Map<string, Tensor>, optimizer: OptimizerState | undefined, readonly cfg: EngineConfig, average?: Map<string, Tensor>) {
     this.params = params;
+    if (cfg.averaging) {
+      checkAveraging(cfg.averaging, 'training settings');
+      this.average = copyParams(average ?? params);
+    }
+    if (cfg.labelSmoothing) checkLabelSmoothing(cfg.labelSmoothing, 'training settings');
     this.shapes = paramShapes(resolved);
     this.adam = cfg.adam ?? DEFAULT_ADAM;
     this.optimizer = optimizer ?? {
@@ -122,6 +141,15 @@ export class TrainingEngine {
     if (!this.cfg.dropout) return new Map();
     if (plan.dropoutSeed === undefined) throw new RangeError('a training step with dropout needs a dropoutSeed');
     return dropoutMasks(this.resolved, B, this.cfg.dropout, plan.dropoutSeed);
+  }
+
+  /** The network as trained so far: the moving average with `averaging`, else the weights themselves. */
+  get model(): Map<string, Tensor> { return this.average ?? this.params; }
+
+  /** Counts an update done and moves the average towards the new weights. */
+  private finishStep(step: number): void {
+    this.optimizer.step = step;
+    if (this.average) updateAverage(this.average, this.params, averagingDecay(this.cfg.averaging!, step));
   }
 
   get chunkSteps(): number { return this.chunk; }
@@ -162,8 +190,8 @@ export class TrainingEngine {
     return feeds;
   }
 
-  private paramFeeds(feeds: Record<string, ort.Tensor>): void {
-    for (const [k, t] of this.params) feeds[k] = feed(t.data, t.shape);
+  private paramFeeds(feeds: Record<string, ort.Tensor>, params = this.params): void {
+    for (const [k, t] of params) feeds[k] = feed(t.data, t.shape);
   }
 
   /** The slice of a batch's input for chunk `c` (temporal inputs are time-major, so it is contiguous). */
@@ -184,12 +212,15 @@ export class TrainingEngine {
     return feeds;
   }
 
-  /** Forward pass only: time-averaged readout `[B, classes]` and spike counts per layer. */
-  async forward(batch: EncodedBatch): Promise<{ logits: Float32Array; spikeCounts: Map<string, Float32Array> }> {
+  /**
+   * Forward pass only, with the weights Adam moves unless `params` says otherwise (`model` for
+   * evaluation): time-averaged readout `[B, classes]` and spike counts per layer.
+   */
+  async forward(batch: EncodedBatch, params = this.params): Promise<{ logits: Float32Array; spikeCounts: Map<string, Float32Array> }> {
     const graph = await this.inferenceGraph();
     const T = this.resolved.spec.timeSteps;
     const feeds: Record<string, ort.Tensor> = {};
-    this.paramFeeds(feeds);
+    this.paramFeeds(feeds, params);
     if (this.chunk === T) {
       feeds.input = this.chunkInput(batch, 0);
       const out = await graph.run(feeds);
@@ -243,7 +274,7 @@ export class TrainingEngine {
     const T = resolved.spec.timeSteps;
     const B = batch.batchSize;
     const K = resolved.classes;
-    const labels = feed(oneHot(batch.labels, K), [B, K]);
+    const labels = feed(oneHot(batch.labels, K, this.cfg.labelSmoothing), [B, K]);
     const step = this.optimizer.step + 1;
     const common: Record<string, ort.Tensor> = { labels, grad_scale: feed(new Float32Array([1 / (T * B)]), []) };
     this.paramFeeds(common);
@@ -313,7 +344,7 @@ export class TrainingEngine {
       updated = await adam.run(feeds);
     }
     this.applyUpdate(updated);
-    this.optimizer.step = step;
+    this.finishStep(step);
     const loss = this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B;
     return { loss, correct: countCorrect(readoutSum, batch.labels, K), stepLoss };
   }
@@ -372,7 +403,7 @@ export class TrainingEngine {
     const masks = this.dropoutFeeds(B, plan);
     const parts = await Promise.all(Array.from({ length: workers }, (_, i) => {
       const [from, to] = [bounds[i], bounds[i + 1]];
-      const labels = oneHot(batch.labels.subarray(from, to), K);
+      const labels = oneHot(batch.labels.subarray(from, to), K, this.cfg.labelSmoothing);
       const share: Record<string, WorkerTensor> = { ...common, input: sliceSamples(batch, from, to, resolved.spec.encoder.kind === 'direct'), labels: { data: labels, dims: [to - from, K] } };
       for (const [name, { data, dims }] of masks) share[name] = { data: data.slice(from * dims[1], to * dims[1]), dims: [to - from, dims[1]] };
       return this.pool!.run(i, key, model, share);
@@ -390,7 +421,7 @@ export class TrainingEngine {
     for (const p of trainable) feeds[p] = feed(this.params.get(p)!.data, this.shapes.get(p)!);
     this.adamFeeds(feeds, adam.inputNames, plan.lr, step);
     this.applyUpdate(await adam.run(feeds));
-    this.optimizer.step = step;
+    this.finishStep(step);
     let lossSum = 0, correct = 0;
     const stepLoss = new Float32Array(T);
     parts.forEach((out, w) => {

@@ -49,6 +49,13 @@ export interface TrainSettings {
    * every step of a sample, in training only (src/compile/dropout.ts). Absent in older checkpoints: none.
    */
   dropout?: number;
+  /** Label smoothing ε of the training targets (src/data/encode.ts). Absent in older checkpoints: none. */
+  labelSmoothing?: number;
+  /**
+   * Decay of the moving average of the parameters (src/train/averaging.ts), e.g. 0.999: the
+   * average is what is evaluated, kept and exported. 0 or absent (older checkpoints): none.
+   */
+  averaging?: number;
   /** Worker threads for data-parallel steps (1: none, 0: automatic). Changes the order of float sums, not the method. */
   workers: number;
   /**
@@ -91,13 +98,13 @@ const DROPOUT_STREAM = 0xd20b;
 /** `<out>.best.safetensors` beside the checkpoint `out`. */
 export const bestCheckpointPath = (out: string): string => out.replace(/(\.safetensors)?$/, '.best.safetensors');
 
-/** Accuracy of the current parameters on a data set (time-averaged readout, argmax). */
+/** Accuracy of the network as trained so far (`engine.model`) on a data set (time-averaged readout, argmax). */
 export async function evaluate(engine: TrainingEngine, spec: NetworkSpec, ds: Dataset, batchSize = 500): Promise<number> {
   let correct = 0;
   for (let start = 0; start < ds.count; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, ds.count - start) }, (_, i) => start + i);
     const batch = encodeBatch(spec, ds, idx);
-    const { logits } = await engine.forward(batch);
+    const { logits } = await engine.forward(batch, engine.model);
     correct += countCorrect(logits, batch.labels, ds.classes);
   }
   return correct / ds.count;
@@ -117,12 +124,14 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     validationSet = indexSubset(run.data.train, order.subarray(0, heldOut), 'validation');
     trainSet = indexSubset(run.data.train, order.subarray(heldOut), 'train');
   }
-  const params = run.resume ? run.resume.params : initParams(resolved, settings.seed, settings.initGain);
+  // With averaging, a checkpoint's parameters are the average and the optimizer holds the weights Adam moves.
+  const trained = run.resume?.optimizer?.trained;
+  const params = run.resume ? trained ?? run.resume.params : initParams(resolved, settings.seed, settings.initGain);
   checkParams(resolved, params, run.resume ? run.out : 'initialisation');
   const engine = new TrainingEngine(resolved, params, run.resume?.optimizer, {
     mode: settings.gradient, loss: settings.loss, surrogate: { kind: settings.surrogate, width: settings.surrogateWidth }, maxChunk: settings.maxChunk,
-    workers: settings.workers ?? 1, dropout: settings.dropout,
-  });
+    workers: settings.workers ?? 1, dropout: settings.dropout, labelSmoothing: settings.labelSmoothing, averaging: settings.averaging,
+  }, trained ? run.resume!.params : undefined);
   const history: EpochRecord[] = [...(run.resume?.history ?? [])];
   const B = settings.batchSize;
   const batchesPerEpoch = Math.floor(trainSet.count / B);
@@ -136,7 +145,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const layerNames = resolved.blocks.map((b) => b.weighted.name);
   const points = freezeout ? freezePoints(layerNames.length, freezeout) : undefined;
   const checkpointOf = (progress: { epoch: number; batch: number }): Checkpoint => ({
-    spec, params, optimizer: engine.optimizer, training: { ...settings }, dataset: { ...run.dataset, train: trainSet.describe(), test: testSet.describe() }, history,
+    spec, params: engine.model, optimizer: engine.average ? { ...engine.optimizer, trained: params } : engine.optimizer, training: { ...settings }, dataset: { ...run.dataset, train: trainSet.describe(), test: testSet.describe() }, history,
     progress: { ...progress, skip: skipper.save(), best },
   });
   let best = (run.resume?.progress as { best?: { epoch: number; validationAccuracy: number } } | undefined)?.best;
