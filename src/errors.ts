@@ -21,6 +21,14 @@ export const EXIT_CODES = {
   incompatibleVersion: 8,
   /** Two inputs that must agree do not: an ONNX model whose inputs do not fit the checkpoint or the data. */
   mismatch: 9,
+  /**
+   * The file system refused: an output that cannot be written (disk full, read-only folder, a
+   * folder where a file is wanted, a path below a regular file), an input that cannot be read, or
+   * an output that another running snn-export is writing.
+   */
+  io: 10,
+  /** `train` stopped by SIGINT or SIGTERM after writing a checkpoint it can resume from. */
+  interrupted: 130,
 } as const;
 
 export type ErrorKind = keyof typeof EXIT_CODES;
@@ -41,4 +49,37 @@ export class SnnError extends Error {
 /** A file's bytes are wrong. `where` names the file and, if known, the offset or field. */
 export function malformed(where: string, what: string): SnnError {
   return new SnnError('malformedInput', `${where}: ${what}`);
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many symbolic links',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+};
+
+/**
+ * A Node file-system error as the one-line `io` error: `<path>: cannot <doing>: <reason>`.
+ * Anything that is not a file-system error is returned unchanged, so callers can rethrow it.
+ */
+export function fsError(path: string, doing: string, err: unknown): unknown {
+  if (err instanceof SnnError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return err;
+  return new SnnError('io', `${path}: cannot ${doing}: ${FS_REASONS[code] ?? code.toLowerCase()}`);
+}
+
+/** One line for the terminal: carriage returns, line feeds and other control characters become spaces or escapes. */
+export function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT_CODES, SnnError } from '../errors.ts';
+import { EXIT_CODES, SnnError, oneLine } from '../errors.ts';
 import { COMMANDS } from './commands.ts';
 
 const program = new Command('snn-export')
@@ -17,7 +17,7 @@ try {
     process.exit(err.exitCode === 0 ? 0 : EXIT_CODES.usage);
   }
   if (err instanceof SnnError) {
-    process.stderr.write(`snn-export: ${err.message}\n`);
+    process.stderr.write(`snn-export: ${oneLine(err.message)}\n`);
     process.exit(err.exitCode);
   }
   throw err;

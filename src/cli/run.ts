@@ -1,4 +1,4 @@
-import { SnnError, EXIT_CODES } from '../errors.ts';
+import { SnnError, EXIT_CODES, oneLine } from '../errors.ts';
 
 /**
  * Wraps a command's action: an SnnError becomes one line on stderr and its exit code; anything
@@ -10,7 +10,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
       await fn(...args);
     } catch (err) {
       if (err instanceof SnnError) {
-        process.stderr.write(`snn-export: ${err.message}\n`);
+        process.stderr.write(`snn-export: ${oneLine(err.message)}\n`);
         if (process.env.SNN_EXPORT_DEBUG) process.stderr.write(`${err.stack}\n`);
         process.exit(err.exitCode);
       }
