@@ -1,27 +1,63 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { makeFolders } from './make-folders.ts';
+import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
+import { SnnError, fsError } from '../errors.ts';
+
+export { claimOutput, lockPathOf } from './output-claim.ts';
+export type { OutputClaim, OutputKind } from './output-claim.ts';
+
+let counter = 0;
+
+/**
+ * The temporary sibling a write goes through: unique per call (pid, a random tag per module
+ * instance, so that worker threads of one process differ, and a counter), hidden, and ending in
+ * `.tmp` so that a reader never mistakes it for the output.
+ */
+const instanceTag = randomBytes(4).toString('hex');
+function temporaryPathFor(path: string): string {
+  return join(dirname(path) || '.', `.${basename(path)}.${process.pid}.${instanceTag}.${counter++}.tmp`);
+}
 
 /**
  * Writes `chunks` to `path` through a temporary file in the same folder, then renames it, so that
- * an interrupted run never leaves a half-written file where a good one was expected.
+ * an interrupted run never leaves a half-written file where a good one was expected, and the file
+ * that was there stays untouched when the write fails. On every failure (open, write, fsync,
+ * close, rename) the temporary file is removed and the file-system error is thrown as the one-line
+ * `io` error (`<path>: cannot write: no space left on the device`, exit 10).
  */
 export function writeFileAtomic(path: string, chunks: Uint8Array | string | (Uint8Array | string)[]): void {
   const parts = Array.isArray(chunks) ? chunks : [chunks];
-  mkdirSync(dirname(path) || '.', { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
   try {
+    // Renaming onto a folder fails only after all the bytes were written; say it first.
+    if (statSync(path).isDirectory()) throw new SnnError('io', `${path}: cannot write: it is a folder, not a file`);
+  } catch (err) {
+    if (err instanceof SnnError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw fsError(path, 'write', err);
+  }
+  try {
+    makeFolders(dirname(path) || '.');
+  } catch (err) {
+    throw fsError(path, 'write', err);
+  }
+  const tmp = temporaryPathFor(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx');
     for (const part of parts) {
       const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
       let off = 0;
       while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
     }
     fsyncSync(fd);
+    const closing = fd;
+    fd = undefined;
+    closeSync(closing);
+    renameSync(tmp, path);
   } catch (err) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
+    if (fd !== undefined) try { closeSync(fd); } catch { /* the error that matters is err */ }
+    try { unlinkSync(tmp); } catch { /* never created, or already renamed */ }
+    throw fsError(path, 'write', err);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }

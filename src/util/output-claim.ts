@@ -1,0 +1,165 @@
+import { closeSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { SnnError, fsError } from '../errors.ts';
+import { makeFolders } from './make-folders.ts';
+
+/** An output this process has claimed; `release()` removes its lock (safe to call more than once). */
+export interface OutputClaim {
+  /** The output path as given. */
+  readonly path: string;
+  /** The lock file next to it (`.NAME.lock`). */
+  readonly lockPath: string;
+  release(): void;
+}
+
+/** Whether the output is one file (export, checkpoint, report) or a folder the command fills (data emulate). */
+export type OutputKind = 'file' | 'folder';
+
+/** Locks held by this process, by absolute lock path, so that exit and signals can release them. */
+const held = new Map<string, () => void>();
+let handlersInstalled = false;
+
+/** The lock file of an output: a hidden sibling, so that every run writing that path meets it. */
+export function lockPathOf(path: string): string {
+  return join(dirname(path) || '.', `.${basename(path)}.lock`);
+}
+
+function refuse(flag: string, path: string, why: string): SnnError {
+  return new SnnError('io', `option ${flag}: ${path}: cannot write: ${why}`);
+}
+
+/** The first part of `dir` (itself or an ancestor) that exists, or undefined if none can be stat'ed. */
+function nearestExisting(dir: string): { path: string; isDirectory: boolean } | undefined {
+  let p = dir;
+  for (;;) {
+    try {
+      return { path: p, isDirectory: statSync(p).isDirectory() };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: some ancestor is a file; keep going up to name it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return { path: p, isDirectory: true };
+      const up = dirname(p);
+      if (up === p) return undefined;
+      p = up;
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', () => { for (const release of [...held.values()]) release(); });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      // A command that handles the signal itself (train writes a checkpoint) exits through
+      // process.exit, which releases the locks on 'exit'. Alone, keep the default behaviour:
+      // release, then die of the same signal.
+      if (process.listenerCount(signal) > 1) return;
+      for (const release of [...held.values()]) release();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/**
+ * Claims an output before any long work starts, so that a run that cannot write its result fails
+ * in the first second with one `io` line (exit 10) naming `flag` and `path` instead of after the
+ * work. It refuses: a file output that is a folder (or a folder output that is a file), a path
+ * below a regular file, a folder that cannot be created or written (tried for real by creating
+ * the lock file there, since permission bits say nothing to root), and an output that another
+ * running snn-export holds. The lock is `.NAME.lock` next to the output, created exclusively and
+ * holding the pid; a lock whose process is gone (kill -9) is taken over. Missing folders are
+ * created; `release()` removes the lock, and the folders it created if nothing was written
+ * there. Locks are also released on exit and on SIGINT/SIGTERM/SIGHUP.
+ */
+export function claimOutput(path: string, flag: string, kind: OutputKind = 'file'): OutputClaim {
+  const dir = dirname(path) || '.';
+  const lockPath = lockPathOf(path);
+  const key = resolve(lockPath);
+  if (held.has(key)) throw new SnnError('io', `option ${flag}: ${path} is already being written by this snn-export`);
+
+  try {
+    const st = statSync(path);
+    if (kind === 'file' && st.isDirectory()) throw refuse(flag, path, 'it is a folder, not a file');
+    if (kind === 'folder' && !st.isDirectory()) throw refuse(flag, path, 'it is a file, not a folder');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof SnnError) throw err;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsError(`option ${flag}: ${path}`, 'write', err);
+  }
+  const existing = nearestExisting(dir);
+  if (existing && !existing.isDirectory) throw refuse(flag, path, `${existing.path} is a file, not a folder`);
+
+  // Folders created here are removed again on release if the command wrote nothing into them.
+  let created: string[];
+  try {
+    created = makeFolders(dir);
+  } catch (err) {
+    throw fsError(`option ${flag}: ${path}`, 'write', err);
+  }
+  const removeCreatedFolders = () => {
+    for (const p of [...created].reverse()) {
+      try { rmdirSync(p); } catch { break; }
+    }
+  };
+
+  const tryCreateLock = (): boolean => {
+    let fd: number;
+    try {
+      fd = openSync(lockPath, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      removeCreatedFolders();
+      throw fsError(`option ${flag}: ${path}`, 'write', err);
+    }
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } catch (err) {
+      closeSync(fd);
+      try { unlinkSync(lockPath); } catch { /* already gone */ }
+      removeCreatedFolders();
+      throw fsError(`option ${flag}: ${path}`, 'write', err);
+    }
+    closeSync(fd);
+    return true;
+  };
+
+  if (!tryCreateLock()) {
+    let owner = NaN;
+    try { owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10); } catch { /* vanished or unreadable: treat as stale */ }
+    // Our own pid in a lock we do not hold is a leftover of an earlier process that had the same
+    // pid (common in containers), so it is stale too.
+    if (owner !== process.pid && pidAlive(owner)) {
+      throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (pid ${owner}); wait for it to finish, or remove ${lockPath} if that process is not snn-export`);
+    }
+    try { unlinkSync(lockPath); } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(`option ${flag}: ${path}`, 'write', err);
+    }
+    if (!tryCreateLock()) throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (it took the lock at the same moment)`);
+  }
+
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    held.delete(key);
+    try { unlinkSync(lockPath); } catch { /* removed by hand */ }
+    removeCreatedFolders();
+  };
+  held.set(key, release);
+  installHandlers();
+  return { path, lockPath, release };
+}
