@@ -3,6 +3,7 @@ import { importNir } from '../../exporters/nir/import.ts';
 import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import { SnnError } from '../errors.ts';
 import type { Encoder, ResetMode } from '../spec/types.ts';
+import { claimOutput } from '../util/atomic-write.ts';
 import { action, int, num } from './run.ts';
 
 function encoderOption(kind: string | undefined, seed: number | undefined): Encoder | undefined {
@@ -47,15 +48,20 @@ export function registerImport(program: Command): void {
     .action(action(async (file: string, opts: Record<string, unknown>) => {
       const timeSteps = opts.timeSteps as number | undefined;
       if (timeSteps !== undefined && timeSteps < 1) throw new SnnError('usage', `option --time-steps: must be at least 1, got ${timeSteps}`);
-      const { checkpoint, summary } = await importNir(file, {
-        dt: opts.dt as number | undefined,
-        timeSteps,
-        encoder: encoderOption(opts.encoder as string | undefined, opts.seed as number | undefined),
-        reset: resetOption(opts.reset as string | undefined),
-        inputShape: opts.inputShape as number[] | undefined,
-        name: opts.name as string | undefined,
-      });
-      saveCheckpoint(opts.output as string, checkpoint);
-      process.stdout.write(`${summary} → ${opts.output}\n`);
+      const claim = claimOutput(opts.output as string, '-o');
+      try {
+        const { checkpoint, summary } = await importNir(file, {
+          dt: opts.dt as number | undefined,
+          timeSteps,
+          encoder: encoderOption(opts.encoder as string | undefined, opts.seed as number | undefined),
+          reset: resetOption(opts.reset as string | undefined),
+          inputShape: opts.inputShape as number[] | undefined,
+          name: opts.name as string | undefined,
+        });
+        saveCheckpoint(opts.output as string, checkpoint);
+        process.stdout.write(`${summary} → ${opts.output}\n`);
+      } finally {
+        claim.release();
+      }
     }));
 }

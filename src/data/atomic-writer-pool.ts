@@ -1,5 +1,18 @@
 import { Worker } from 'node:worker_threads';
+import { SnnError } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+
+/** How a worker reports a failed write: an SnnError's kind and line, or a bug's message and stack. */
+interface WorkerFailure { kind?: ErrorKind; message: string; stack?: string }
+
+/** The worker's error on this thread: the same one-line SnnError (a full disk is exit 10, not a bug). */
+function rebuildError(failure: WorkerFailure): Error {
+  if (failure.kind) return new SnnError(failure.kind, failure.message);
+  const err = new Error(failure.message);
+  if (failure.stack) err.stack = failure.stack;
+  return err;
+}
 
 /**
  * Workers do not inherit the tsx loader that `bin/snn-export.js` registers, so each one registers
@@ -26,9 +39,9 @@ export class AtomicWriterPool {
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
       this.pending.push(0);
-      worker.on('message', (msg: { error?: string }) => {
+      worker.on('message', (msg: { error?: WorkerFailure }) => {
         this.pending[i]--;
-        if (msg.error && !this.failure) this.failure = new Error(msg.error);
+        if (msg.error && !this.failure) this.failure = rebuildError(msg.error);
         const ready = this.waiters; this.waiters = [];
         for (const w of ready) w();
       });

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SnnError } from '../errors.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { SnnError, fsError } from '../errors.ts';
+import { claimOutput, writeFileAtomic } from '../util/atomic-write.ts';
 import { AtomicWriterPool, InlineWriter } from './atomic-writer-pool.ts';
 import { deriveSeed } from '../util/random.ts';
 import type { Dataset } from './dataset.ts';
@@ -20,6 +20,8 @@ import { EMULATION_MANIFEST, MNIST_DVS_SCALES } from './mnist-dvs.ts';
  */
 export interface EmulateMnistDvsOptions {
   outDir: string;
+  /** The option that named `outDir`, for error messages. Default '-o'. */
+  outFlag?: string;
   /** MNIST IDX folder; default the embedded copy. */
   mnistDir?: string;
   /** At most this many images of each MNIST split. */
@@ -43,12 +45,80 @@ export function digitSizeForScale(scale: number): number {
   return Math.round((28 * scale) / 16);
 }
 
+/** Where the data set is built before it is put in place, and where a replaced one waits to be removed. */
+const STAGING = '.emulate-partial';
+const REPLACED = '.emulate-replaced';
+
+/**
+ * Refuses, before any work, an output folder that holds anything but an earlier emulation (or the
+ * leftovers of one that was killed), so that a data set is never mixed into, or replaces, a folder
+ * of other files such as a real MNIST-DVS release.
+ */
+function checkReplaceable(outDir: string, flag: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(outDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw fsError(outDir, 'read the output folder', err);
+  }
+  const own = entries.filter((n) => n !== STAGING && n !== REPLACED);
+  if (own.length && !own.includes(EMULATION_MANIFEST)) {
+    throw new SnnError('usage', `option ${flag}: ${outDir} already holds files that are not an emulated data set (first: ${own.sort()[0]}); name a new or empty folder`);
+  }
+}
+
+/**
+ * Puts the finished data set in place: the earlier contents move aside, the staged ones move up,
+ * and the earlier ones are removed. Renames within one folder need no free space, so once the
+ * data set is complete this cannot fail half-way on a full disk.
+ */
+function publish(outDir: string): void {
+  const staging = join(outDir, STAGING), replaced = join(outDir, REPLACED);
+  rmSync(replaced, { recursive: true, force: true });
+  mkdirSync(replaced);
+  for (const name of readdirSync(outDir)) if (name !== STAGING && name !== REPLACED) renameSync(join(outDir, name), join(replaced, name));
+  for (const name of readdirSync(staging)) renameSync(join(staging, name), join(outDir, name));
+  rmdirSync(staging);
+  rmSync(replaced, { recursive: true, force: true });
+}
+
+/**
+ * Emulates the data set into `options.outDir`, all or nothing: it is built in a hidden folder
+ * inside it and moved into place only when complete, so a full disk or an interrupted run leaves
+ * the folder as it was (an earlier emulation is replaced only by a complete one). The output is
+ * claimed first (`claimOutput`), so that an unwritable folder or a second run writing it is
+ * refused before any image is emulated.
+ */
 export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<EmulationSummary> {
   const started = performance.now();
   const scales = options.scales ?? [16];
   for (const s of scales) if (!(MNIST_DVS_SCALES as readonly number[]).includes(s)) throw new SnnError('usage', `emulate: scale ${s} is not an MNIST-DVS scale (4, 8, 16)`);
   const limit = options.limit ?? Infinity;
   if (!(limit >= 1)) throw new SnnError('usage', `emulate: --limit must be at least 1, got ${limit}`);
+  const flag = options.outFlag ?? '-o';
+  const outDir = options.outDir;
+  // Creates outDir if needed; release() removes it again if it is still empty (failure, signal).
+  const claim = claimOutput(outDir, flag, 'folder');
+  try {
+    checkReplaceable(outDir, flag);
+    const staging = join(outDir, STAGING);
+    // A staging folder left by a killed run: the lock is ours, so nobody else is filling it.
+    rmSync(staging, { recursive: true, force: true });
+    claim.discardOnRelease(staging);
+    const summary = await emulateInto(staging, options, scales, limit, started);
+    try {
+      publish(outDir);
+    } catch (err) {
+      throw fsError(outDir, 'put the emulated data set in place', err);
+    }
+    return summary;
+  } finally {
+    claim.release();
+  }
+}
+
+async function emulateInto(dir: string, options: EmulateMnistDvsOptions, scales: number[], limit: number, started: number): Promise<EmulationSummary> {
   const seed = options.seed ?? 0;
   const mnist = loadMnist(options.mnistDir);
   const parts: { ds: Dataset; firstId: number; count: number }[] = [
@@ -60,10 +130,17 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
   const image = new Float32Array(rows * cols);
   let files = 0, events = 0;
   const settingsByScale: Record<string, unknown> = {};
+  // Every digit folder exists even when --limit leaves it empty, so the layout is always complete.
+  for (const scale of scales) for (let d = 0; d < 10; d++) {
+    const folder = join(dir, `grabbed_data${d}`, `scale${scale}`);
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (err) {
+      throw fsError(folder, 'write', err);
+    }
+  }
   const threads = options.writerThreads ?? 4;
   const writer = threads > 0 ? new AtomicWriterPool(threads) : new InlineWriter();
-  // Every digit folder exists even when --limit leaves it empty, so the layout is always complete.
-  for (const scale of scales) for (let d = 0; d < 10; d++) mkdirSync(join(options.outDir, `grabbed_data${d}`, `scale${scale}`), { recursive: true });
   try {
     for (const scale of scales) {
       // One sensor (one set of mismatched thresholds) per scale, as one camera recorded the release.
@@ -77,7 +154,7 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
           const label = part.ds.labels[i];
           const rec = emulator.record(image, cols, rows, deriveSeed(seed, scale, id));
           const name = `mnist_${label}_scale${ss}_${String(id).padStart(5, '0')}.aedat`;
-          await writer.write(join(options.outDir, `grabbed_data${label}`, `scale${scale}`, name), encodeAedat2(rec, [`emulated by snn-export from MNIST image ${id} (label ${label}), scale ${scale}, seed ${seed}`]));
+          await writer.write(join(dir, `grabbed_data${label}`, `scale${scale}`, name), encodeAedat2(rec, [`emulated by snn-export from MNIST image ${id} (label ${label}), scale ${scale}, seed ${seed}`]));
           files++; events += rec.count;
           options.onProgress?.(files, total);
         }
@@ -94,6 +171,6 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
     scales, seed, digitSizeRule: 'round(28 * scale / 16) pixels', settings: settingsByScale,
     files, events,
   };
-  writeFileAtomic(join(options.outDir, EMULATION_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileAtomic(join(dir, EMULATION_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return { files, events, seconds: (performance.now() - started) / 1000 };
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SnnError, fsError } from '../errors.ts';
 import { makeFolders } from './make-folders.ts';
@@ -9,6 +9,11 @@ export interface OutputClaim {
   readonly path: string;
   /** The lock file next to it (`.NAME.lock`). */
   readonly lockPath: string;
+  /**
+   * Names a scratch file or folder (a staging copy of the output) to remove, recursively, when the
+   * claim is released, including on exit and on signals: a run that stops half-way leaves nothing.
+   */
+  discardOnRelease(scratch: string): void;
   release(): void;
 }
 
@@ -83,7 +88,8 @@ function installHandlers(): void {
  * running snn-export holds. The lock is `.NAME.lock` next to the output, created exclusively and
  * holding the pid; a lock whose process is gone (kill -9) is taken over. Missing folders are
  * created; `release()` removes the lock, and the folders it created if nothing was written
- * there. Locks are also released on exit and on SIGINT/SIGTERM/SIGHUP.
+ * there (a folder output is created too, and removed again if it stays empty). Locks are also
+ * released on exit and on SIGINT/SIGTERM/SIGHUP.
  */
 export function claimOutput(path: string, flag: string, kind: OutputKind = 'file'): OutputClaim {
   const dir = dirname(path) || '.';
@@ -106,7 +112,7 @@ export function claimOutput(path: string, flag: string, kind: OutputKind = 'file
   // Folders created here are removed again on release if the command wrote nothing into them.
   let created: string[];
   try {
-    created = makeFolders(dir);
+    created = makeFolders(kind === 'folder' ? path : dir);
   } catch (err) {
     throw fsError(`option ${flag}: ${path}`, 'write', err);
   }
@@ -152,14 +158,18 @@ export function claimOutput(path: string, flag: string, kind: OutputKind = 'file
   }
 
   let released = false;
+  const scratch: string[] = [];
   const release = () => {
     if (released) return;
     released = true;
     held.delete(key);
+    for (const p of scratch) {
+      try { rmSync(p, { recursive: true, force: true }); } catch { /* best effort: the lock matters more */ }
+    }
     try { unlinkSync(lockPath); } catch { /* removed by hand */ }
     removeCreatedFolders();
   };
   held.set(key, release);
   installHandlers();
-  return { path, lockPath, release };
+  return { path, lockPath, release, discardOnRelease: (p: string) => { scratch.push(p); } };
 }
