@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, SnnError, oneLine } from '../errors.ts';
 import { COMMANDS } from './commands.ts';
+import { fromSystemError } from './run.ts';
 
 const program = new Command('snn-export')
   .description('Train C-LIF spiking neural networks and deploy them to ONNX, NIR and neuromorphic chips.')
@@ -12,7 +13,8 @@ for (const register of COMMANDS) register(program);
 
 try {
   await program.parseAsync(process.argv);
-} catch (err) {
+} catch (caught) {
+  const err = fromSystemError(caught);
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : EXIT_CODES.usage);
   }
