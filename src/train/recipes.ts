@@ -3,13 +3,15 @@
  * network, T, encoder, optimizer and schedule, gradient, skipping, FreezeOut, validation split)
  * as one JSON file in src/train/recipes/. A new recipe is one file there.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SnnError } from '../errors.ts';
+import { SnnError, malformed } from '../errors.ts';
 import type { NetworkSpec } from '../spec/types.ts';
 import { validateSpec } from '../spec/validate.ts';
+import { DATASETS } from '../data/registry.ts';
 import type { DatasetOptions } from '../data/registry.ts';
 import { DEFAULT_SETTINGS } from './defaults.ts';
+import { checkSettings } from './settings.ts';
 import type { TrainSettings } from './trainer.ts';
 
 export interface Recipe {
@@ -29,13 +31,35 @@ export function recipeNames(): string[] {
   return readdirSync(folder).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Checks a recipe's JSON as `train` would use it: its name, data set, spec and every training
+ * setting by the rules of the flags (src/train/settings.ts), each error naming the recipe and the field.
+ */
+export function parseRecipe(json: unknown, name: string): Recipe {
+  const where = `recipe ${name}`;
+  if (!isObject(json)) throw malformed(where, 'not a JSON object');
+  if (json.name !== name) throw malformed(where, `'name' is ${JSON.stringify(json.name)}, the file name says '${name}'`);
+  if (!Number.isInteger(json.version)) throw malformed(where, `'version' must be an integer, got ${JSON.stringify(json.version)}`);
+  if (!isObject(json.paper) || typeof json.paper.dataset !== 'string' || typeof json.paper.accuracy !== 'number') throw malformed(where, "'paper' must be { dataset, accuracy }");
+  if (!isObject(json.dataset) || typeof json.dataset.name !== 'string' || !DATASETS[json.dataset.name]) {
+    throw malformed(where, `'dataset.name' must be one of ${Object.keys(DATASETS).join(', ')}, got ${JSON.stringify(isObject(json.dataset) ? json.dataset.name : json.dataset)}`);
+  }
+  if (json.dataset.options !== undefined && !isObject(json.dataset.options)) throw malformed(where, "'dataset.options' must be an object");
+  if (!isObject(json.training)) throw malformed(where, "'training' must be an object of training settings");
+  checkSettings(json.training, (field) => `${where}: training.${field}`, true);
+  validateSpec(json.spec as NetworkSpec);
+  const recipe = json as unknown as Recipe;
+  return { ...recipe, description: String(recipe.description ?? ''), training: { ...DEFAULT_SETTINGS, ...recipe.training } };
+}
+
+/** A recipe by name: only the bare names `recipeNames()` lists, never a path. */
 export function loadRecipe(name: string): Recipe {
+  const names = recipeNames();
+  if (!names.includes(name)) throw new SnnError('usage', `recipe '${name}' does not exist (recipes: ${names.join(', ')})`);
   const path = `${folder}${name}.json`;
-  if (!existsSync(path)) throw new SnnError('usage', `recipe '${name}' does not exist (recipes: ${recipeNames().join(', ')})`);
-  let recipe: Recipe;
-  try { recipe = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new SnnError('malformedInput', `${path}: not valid JSON (${(e as Error).message})`); }
-  if (recipe.name !== name) throw new SnnError('malformedInput', `${path}: 'name' is ${JSON.stringify(recipe.name)}, the file name says '${name}'`);
-  validateSpec(recipe.spec);
-  recipe.training = { ...DEFAULT_SETTINGS, ...recipe.training };
-  return recipe;
+  let json: unknown;
+  try { json = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw malformed(`recipe ${name}`, `not valid JSON (${(e as Error).message})`); }
+  return parseRecipe(json, name);
 }
