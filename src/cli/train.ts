@@ -6,6 +6,7 @@ import { BUILTIN_ARCHITECTURES } from '../spec/builtin.ts';
 import type { Encoder, NetworkSpec, ResetMode } from '../spec/types.ts';
 import { validateSpec } from '../spec/validate.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
+import { loadSpecFile } from '../spec/file.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { loadDataset, DATASETS } from '../data/registry.ts';
 import type { DatasetOptions } from '../data/registry.ts';
@@ -89,13 +90,7 @@ export function datasetOptions(f: { frames?: number; crop?: string; scale?: numb
 
 /** The network spec from --spec FILE or a built-in architecture with the neuron flags. */
 function specFromFlags(f: TrainFlags, sampleShape: number[], temporal: boolean, classes: number): NetworkSpec {
-  if (f.spec) {
-    if (!existsSync(f.spec)) throw new SnnError('missingInput', `${f.spec}: spec file not found`);
-    let spec: NetworkSpec;
-    try { spec = JSON.parse(readFileSync(f.spec, 'utf8')); } catch (e) { throw new SnnError('invalidSpec', `${f.spec}: not valid JSON (${(e as Error).message})`); }
-    validateSpec(spec);
-    return spec;
-  }
+  if (f.spec) return loadSpecFile(f.spec);
   const build = BUILTIN_ARCHITECTURES[f.arch];
   if (!build) throw new SnnError('usage', `option --arch: '${f.arch}' is not one of ${Object.keys(BUILTIN_ARCHITECTURES).join(', ')} (or give --spec FILE)`);
   // Event data sets fix the encoder and T: their samples are [T, 2, H, W] frames.

@@ -1,4 +1,5 @@
 import { SnnError } from '../errors.ts';
+import { SPEC_LIMITS } from './limits.ts';
 import type { ClifLayer, Conv2dLayer, DenseLayer, Layer, NetworkSpec, ReadoutLayer } from './types.ts';
 import { SPEC_VERSION } from './types.ts';
 
@@ -41,9 +42,16 @@ function fail(where: string, what: string): never {
   throw new SnnError('invalidSpec', `${where}: ${what}`);
 }
 
-function positiveInt(v: unknown, where: string, field: string): number {
+function positiveInt(v: unknown, where: string, field: string, max?: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(where, `'${field}' must be a positive integer, got ${JSON.stringify(v)}`);
+  if (max !== undefined && v > max) fail(where, `'${field}' is ${v}, more than the limit of ${max}`);
   return v;
+}
+
+/** Refuses a layer output (or input) of more values than a layer may have, before anything is allocated. */
+function checkNeurons(shape: number[], where: string): void {
+  const n = size(shape);
+  if (n > SPEC_LIMITS.neuronsPerLayer) fail(where, `shape [${shape}] holds ${n} values per step, more than the limit of ${SPEC_LIMITS.neuronsPerLayer} neurons per layer`);
 }
 
 function unitInterval(v: unknown, where: string, field: string): number {
@@ -55,15 +63,16 @@ function unitInterval(v: unknown, where: string, field: string): number {
 function outputShape(layer: Layer, inShape: number[], where: string): number[] {
   switch (layer.kind) {
     case 'dense':
-      positiveInt(layer.units, where, 'units');
+      positiveInt(layer.units, where, 'units', SPEC_LIMITS.units);
       if (inShape.length !== 1) fail(where, `dense needs a flat input, got shape [${inShape}]; add a flatten layer before it`);
       return [layer.units];
     case 'conv2d': {
-      positiveInt(layer.channels, where, 'channels');
-      const k = positiveInt(layer.kernel, where, 'kernel');
-      const s = positiveInt(layer.stride ?? 1, where, 'stride');
+      positiveInt(layer.channels, where, 'channels', SPEC_LIMITS.units);
+      const k = positiveInt(layer.kernel, where, 'kernel', SPEC_LIMITS.kernel);
+      const s = positiveInt(layer.stride ?? 1, where, 'stride', SPEC_LIMITS.kernel);
       const p = layer.padding ?? 0;
-      if (!Number.isInteger(p) || p < 0) fail(where, `'padding' must be a non-negative integer, got ${p}`);
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0) fail(where, `'padding' must be a non-negative integer, got ${JSON.stringify(p)}`);
+      if (p > SPEC_LIMITS.kernel) fail(where, `'padding' is ${p}, more than the limit of ${SPEC_LIMITS.kernel}`);
       if (inShape.length !== 3) fail(where, `conv2d needs a [C, H, W] input, got shape [${inShape}]`);
       const [, h, w] = inShape;
       if (k > h + 2 * p || k > w + 2 * p) fail(where, `kernel ${k}×${k} is larger than its ${h}×${w} input map (padding ${p})`);
@@ -71,7 +80,7 @@ function outputShape(layer: Layer, inShape: number[], where: string): number[] {
     }
     case 'avgpool':
     case 'maxpool': {
-      const k = positiveInt(layer.size, where, 'size');
+      const k = positiveInt(layer.size, where, 'size', SPEC_LIMITS.kernel);
       if (inShape.length !== 3) fail(where, `${layer.kind} needs a [C, H, W] input, got shape [${inShape}]`);
       const [c, h, w] = inShape;
       if (k > h || k > w) fail(where, `pooling window ${k}×${k} is larger than its ${h}×${w} input map`);
@@ -103,7 +112,7 @@ function resolveNames(layers: Layer[]): string[] {
     const n = (counts.get(layer.kind) ?? 0) + 1;
     counts.set(layer.kind, n);
     const name = layer.name ?? `${layer.kind}${n}`;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`layer ${i + 1}`, `name ${JSON.stringify(name)} must be an identifier (letters, digits, _)`);
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`layer ${i + 1}`, `name ${JSON.stringify(name)} must be an identifier (letters, digits, _)`);
     if (seen.has(name)) fail(`layer ${i + 1} (${layer.kind} '${name}')`, 'duplicate layer name');
     seen.add(name);
     return name;
@@ -117,21 +126,40 @@ function resolveNames(layers: Layer[]): string[] {
 export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   if (typeof spec !== 'object' || spec === null) fail('spec', 'must be a JSON object');
   if (spec.version !== SPEC_VERSION) fail('spec', `version ${JSON.stringify(spec.version)} is not supported (expected ${SPEC_VERSION})`);
-  if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0) fail('spec.inputShape', 'must be a non-empty array of positive integers');
-  spec.inputShape.forEach((d, i) => positiveInt(d, 'spec.inputShape', `[${i}]`));
-  positiveInt(spec.timeSteps, 'spec', 'timeSteps');
+  if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0 || spec.inputShape.length > 3) fail('spec.inputShape', `must be an array of 1 to 3 positive integers, got ${JSON.stringify(spec.inputShape)}`);
+  spec.inputShape.forEach((d, i) => positiveInt(d, 'spec.inputShape', `[${i}]`, SPEC_LIMITS.neuronsPerLayer));
+  checkNeurons(spec.inputShape, 'spec.inputShape');
+  positiveInt(spec.timeSteps, 'spec', 'timeSteps', SPEC_LIMITS.timeSteps);
+  if (typeof spec.name !== 'string') fail('spec', `'name' must be a string, got ${JSON.stringify(spec.name)}`);
   const enc = spec.encoder;
-  if (!enc || !['direct', 'rate', 'events'].includes(enc.kind)) fail('spec.encoder', `kind must be 'direct', 'rate' or 'events', got ${JSON.stringify(enc?.kind)}`);
+  if (typeof enc !== 'object' || enc === null || !['direct', 'rate', 'events'].includes(enc.kind)) fail('spec.encoder', `kind must be 'direct', 'rate' or 'events', got ${JSON.stringify(enc?.kind)}`);
   if (enc.kind === 'rate' && !Number.isInteger(enc.seed)) fail('spec.encoder', `rate encoder needs an integer 'seed'`);
   if (enc.kind === 'events' && (spec.inputShape.length !== 3 || spec.inputShape[0] !== 2)) fail('spec.inputShape', `event input must be [2, H, W] (ON/OFF), got [${spec.inputShape}]`);
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) fail('spec.layers', 'must be a non-empty array');
+  if (spec.layers.length > SPEC_LIMITS.layers) fail('spec.layers', `${spec.layers.length} layers, more than the limit of ${SPEC_LIMITS.layers}`);
+  spec.layers.forEach((layer, i) => {
+    if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) fail(`layer ${i + 1}`, `must be an object with a 'kind', got ${JSON.stringify(layer)}`);
+    if (typeof layer.kind !== 'string') fail(`layer ${i + 1}`, `'kind' must be one of dense, conv2d, avgpool, maxpool, flatten, clif, readout, got ${JSON.stringify((layer as { kind: unknown }).kind)}`);
+  });
 
   const names = resolveNames(spec.layers);
   const layers: ResolvedLayer[] = [];
   let shape = spec.inputShape;
+  let parameters = 0, neurons = 0, connections = 0;
   spec.layers.forEach((layer, index) => {
     const where = `layer ${index + 1} (${layer.kind} '${names[index]}')`;
     const outShape = outputShape(layer, shape, where);
+    checkNeurons(outShape, where);
+    neurons += size(outShape);
+    if (neurons > SPEC_LIMITS.totalNeurons) fail(where, `brings the network to ${neurons} layer outputs per step, more than the limit of ${SPEC_LIMITS.totalNeurons}`);
+    if (layer.kind === 'dense' || layer.kind === 'conv2d') {
+      const fan = layer.kind === 'dense' ? shape[0] : shape[0] * layer.kernel * layer.kernel;
+      const outputs = layer.kind === 'dense' ? layer.units : layer.channels;
+      parameters += outputs * fan + (layer.bias === false ? 0 : outputs);
+      if (parameters > SPEC_LIMITS.parameters) fail(where, `brings the network to ${parameters} parameters, more than the limit of ${SPEC_LIMITS.parameters}`);
+      connections += size(outShape) * fan;
+      if (connections > SPEC_LIMITS.connections) fail(where, `brings the network to ${connections} synaptic connections per step, more than the limit of ${SPEC_LIMITS.connections}`);
+    }
     layers.push({ layer, name: names[index], index, inShape: shape, outShape });
     shape = outShape;
   });
@@ -141,8 +169,9 @@ export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   if (last.layer.kind !== 'readout') fail(describe(last), 'the last layer must be a readout');
   const classes = last.outShape[0];
   if (spec.classNames !== undefined && (!Array.isArray(spec.classNames) || spec.classNames.length !== classes)) {
-    fail('spec.classNames', `must list ${classes} names (the readout size), got ${spec.classNames?.length}`);
+    fail('spec.classNames', `must list ${classes} names (the readout size), got ${Array.isArray(spec.classNames) ? spec.classNames.length : JSON.stringify(spec.classNames)}`);
   }
+  if (spec.classNames?.some((c) => typeof c !== 'string')) fail('spec.classNames', 'must be strings');
   return { spec, layers, blocks, classes };
 }
 

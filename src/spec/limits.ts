@@ -1,0 +1,24 @@
+/**
+ * The largest networks snn-export accepts (README, "Network specs"). They are far above the
+ * networks of the built-in architectures and recipes, and low enough that a hostile spec,
+ * checkpoint or bundle is refused before it can allocate gigabytes: a layer at the neuron limit
+ * with a batch of 64 over 25 steps already needs 6.7 GB per float32 activation tensor in training.
+ */
+export const SPEC_LIMITS = {
+  /** Simulated time steps T. */
+  timeSteps: 10_000,
+  /** Layers of a spec (flatten and pooling included). */
+  layers: 256,
+  /** Values of one layer's output (or of the input), per sample and step: 2^20. */
+  neuronsPerLayer: 1 << 20,
+  /** Dense units or conv channels of one layer. */
+  units: 1 << 16,
+  /** Side of a convolution kernel or pooling window. */
+  kernel: 64,
+  /** Values of all layer outputs together (the state a simulator or an activation pass holds): 2^23. */
+  totalNeurons: 1 << 23,
+  /** Weights and biases of the whole network. */
+  parameters: 50_000_000,
+  /** Synaptic connections of one step over the whole network (a conv weight counts once per output position): 2^30. */
+  connections: 1 << 30,
+} as const;
