@@ -1,4 +1,5 @@
 import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
+import type { ResetMode } from '../src/spec/types.ts';
 
 /**
  * A batch in the layout of the exported ONNX model's `input`:
@@ -26,6 +27,8 @@ export interface RuntimeContext {
   onnxPath?: string;
   /** Hardware profile name (the hardware simulator). */
   target?: string;
+  /** Reset the target runs spiking layers with when it lacks the trained one (`--reset-as`, as `export events`). */
+  resetAs?: ResetMode;
 }
 
 export interface PreparedRuntime {

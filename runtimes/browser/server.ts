@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chartJsPath } from '../../src/report/chart-library.ts';
+import { SnnError } from '../../src/errors.ts';
 import type { BrowserContent } from './content.ts';
 
 const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page');
@@ -27,6 +28,14 @@ const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', mjs: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8',
   wasm: 'application/wasm', json: 'application/json', onnx: 'application/octet-stream', bin: 'application/octet-stream',
 };
+
+/** Why a port cannot be listened on, as the one-line usage error that says what to do (the CLI's `--port`). */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE') return new SnnError('usage', `port ${port} on ${host} is in use; choose another with --port (0: any free port)`);
+  if (err.code === 'EACCES') return new SnnError('usage', `port ${port} on ${host} needs privileges this process does not have; choose another with --port (0: any free port)`);
+  if (err.code === 'EADDRNOTAVAIL') return new SnnError('usage', `address ${host} is not available on this machine`);
+  return err;
+}
 
 /** A running page server. */
 export interface BrowserServer {
@@ -69,7 +78,7 @@ export async function startBrowserServer(content: BrowserContent, port: number, 
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port, host)));
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;

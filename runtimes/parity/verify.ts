@@ -9,6 +9,8 @@ import type { Dataset } from '../../src/data/dataset.ts';
 import { encodeBatch } from '../../src/data/encode.ts';
 import { TrainingEngine, countCorrect } from '../../src/train/engine.ts';
 import { SnnError } from '../../src/errors.ts';
+import { checkDataFits } from '../../src/train/data-fit.ts';
+import type { ResetMode } from '../../src/spec/types.ts';
 import { RUNTIMES } from '../index.ts';
 import type { PreparedRuntime, RuntimeContext, RuntimeOutput } from '../runtime.ts';
 import { ParityAccumulator } from './compare.ts';
@@ -21,6 +23,8 @@ export interface VerifyOptions {
   runtimes: string[];
   onnxPath?: string;
   target?: string;
+  /** The reset the target runs spiking layers with when it lacks the trained one (hwsim; as `export events --reset-as`). */
+  resetAs?: ResetMode;
   batchSize: number;
   onProgress?: (done: number, total: number) => void;
   /**
@@ -52,11 +56,9 @@ export interface VerifyReport {
 export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const resolved = validateSpec(o.checkpoint.spec);
   checkParams(resolved, o.checkpoint.params, o.checkpointPath);
-  if (o.test.classes !== resolved.classes) throw new SnnError('mismatch', `the test set has ${o.test.classes} classes, the network ${resolved.classes}`);
-  const wantShape = resolved.spec.encoder.kind === 'events' ? [resolved.spec.timeSteps, ...resolved.spec.inputShape] : resolved.spec.inputShape;
-  if (o.test.sampleShape.join(',') !== wantShape.join(',')) throw new SnnError('mismatch', `${o.test.name}: samples of shape [${o.test.sampleShape}] do not fit the network input [${wantShape}]`);
+  checkDataFits(resolved, o.test, o.checkpointPath);
   for (const name of o.runtimes) if (!RUNTIMES[name]) throw new SnnError('usage', `option --runtimes: '${name}' is not one of ${Object.keys(RUNTIMES).join(', ')}`);
-  const context: RuntimeContext = { checkpoint: o.checkpoint, onnxPath: o.onnxPath, target: o.target };
+  const context: RuntimeContext = { checkpoint: o.checkpoint, onnxPath: o.onnxPath, target: o.target, resetAs: o.resetAs };
   const prepared: [string, PreparedRuntime][] = [];
   const errors: string[] = [];
   for (const name of o.runtimes) {

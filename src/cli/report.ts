@@ -8,6 +8,9 @@ import { loadDataset } from '../data/registry.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { subset } from '../data/dataset.ts';
 import { SnnError } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
+import type { ResetMode } from '../spec/types.ts';
+import { resetAsOption } from './verify.ts';
 import { validateSpec } from '../spec/validate.ts';
 import { argmax } from '../train/engine.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -52,22 +55,20 @@ const toRow = (f: VerifyReport['runtimes'][number], target?: string): ParityRow 
 
 const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0];
 
-interface ReportOptions { onnx?: string; targets: string; runtimes: string; dataDir?: string; limit?: number; batchSize: number; rasterSamples: number; out: string }
+interface ReportOptions { onnx?: string; targets: string; runtimes: string; resetAs?: ResetMode; dataDir?: string; limit?: number; batchSize: number; rasterSamples: number; out: string }
 
 /** Runs the parity checks, gathers the figures and writes the HTML report. */
-async function buildReport(checkpointPath: string, o: ReportOptions): Promise<{ data: ReportData; html: string }> {
+async function buildReport(checkpointPath: string, o: ReportOptions): Promise<{ data: ReportData; html: string; failedKinds: ErrorKind[] }> {
   const checkpoint = loadCheckpoint(checkpointPath);
   const resolved = validateSpec(checkpoint.spec);
   const test = testSetOf(checkpoint, o.dataDir, o.limit);
   const names = (list: string) => list.split(',').map((s) => s.trim()).filter(Boolean);
   const targets = names(o.targets);
   const unavailable: UnavailableRun[] = [];
-  const requested = names(o.runtimes);
-  const runtimes = requested.filter((r) => {
-    if (RUNTIMES[r] && r !== HARDWARE_RUNTIME) return true;
-    unavailable.push({ runtime: r, reason: r === HARDWARE_RUNTIME ? 'hardware targets are chosen with --targets' : `not a registered runtime (${Object.keys(RUNTIMES).join(', ')})` });
-    return false;
-  });
+  /** The kind of error that stopped each requested run that did not happen: the exit code. */
+  const failedKinds: ErrorKind[] = [];
+  const notRun = (run: UnavailableRun, err: unknown) => { unavailable.push(run); failedKinds.push(err instanceof SnnError ? err.kind : 'internal'); };
+  const runtimes = names(o.runtimes);
 
   const model = await onnxModelFor(checkpoint, checkpointPath, o.onnx);
   const classes = resolved.classes;
@@ -85,7 +86,7 @@ async function buildReport(checkpointPath: string, o: ReportOptions): Promise<{ 
     const first = Number.isNaN(trainedAccuracy);
     const rates = target ? new SpikeRateAccumulator(`${HARDWARE_RUNTIME} (${target})`, resolved.spec.timeSteps) : undefined;
     const report = await verify({
-      checkpoint, checkpointPath, test, runtimes: list, onnxPath: model.path, target, batchSize: o.batchSize,
+      checkpoint, checkpointPath, test, runtimes: list, onnxPath: model.path, target, resetAs: o.resetAs, batchSize: o.batchSize,
       onProgress: progress(`parity ${target ? `${HARDWARE_RUNTIME} (${target})` : list.join(', ') || 'trained model'}`),
       onBatch: (b: VerifiedBatch) => {
         if (first) {
@@ -111,16 +112,12 @@ async function buildReport(checkpointPath: string, o: ReportOptions): Promise<{ 
       // One runtime that cannot start should not hide the others: retry them one by one.
       if (!(err instanceof SnnError) || err.kind !== 'internal' || runtimes.length < 2) throw err;
       for (const r of runtimes) {
-        try { await run([r]); } catch (e) { unavailable.push({ runtime: r, reason: firstLine(e) }); }
+        try { await run([r]); } catch (e) { notRun({ runtime: r, reason: firstLine(e) }, e); }
       }
       if (Number.isNaN(trainedAccuracy)) await run([]);
     }
     for (const target of targets) {
-      if (!RUNTIMES[HARDWARE_RUNTIME]) {
-        unavailable.push({ runtime: HARDWARE_RUNTIME, target, reason: `the hardware simulator runtime '${HARDWARE_RUNTIME}' is not registered in runtimes/index.ts` });
-        continue;
-      }
-      try { await run([HARDWARE_RUNTIME], target); } catch (err) { unavailable.push({ runtime: HARDWARE_RUNTIME, target, reason: firstLine(err) }); }
+      try { await run([HARDWARE_RUNTIME], target); } catch (err) { notRun({ runtime: HARDWARE_RUNTIME, target, reason: firstLine(err) }, err); }
     }
   } finally {
     model.release();
@@ -144,10 +141,21 @@ async function buildReport(checkpointPath: string, o: ReportOptions): Promise<{ 
     rasters: await recordRasters(checkpoint, test, rasterIndices),
     parity,
     unavailable,
-    quantization: quantizationErrors(checkpoint, profiles),
+    quantization: quantizationErrors(checkpoint, profiles, { resetOverride: o.resetAs }),
     confusion: [...confusion.values()].map((c) => c.matrix()),
   };
-  return { data, html: renderReportHtml(data) };
+  return { data, html: renderReportHtml(data), failedKinds };
+}
+
+/** Refuses, before any work, runtimes that do not exist and flags that cannot apply. */
+function checkRequestedRuns(o: ReportOptions): void {
+  const names = (list: string) => list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of names(o.runtimes)) {
+    if (r === HARDWARE_RUNTIME) throw new SnnError('usage', `option --runtimes: '${r}' runs hardware targets, which report takes from --targets (e.g. --targets loihi2)`);
+    if (!RUNTIMES[r]) throw new SnnError('usage', `option --runtimes: '${r}' is not one of ${Object.keys(RUNTIMES).filter((n) => n !== HARDWARE_RUNTIME).join(', ')}`);
+  }
+  if (names(o.targets).length && !RUNTIMES[HARDWARE_RUNTIME]) throw new SnnError('usage', `option --targets: the hardware simulator runtime '${HARDWARE_RUNTIME}' is not registered`);
+  if (o.resetAs && !names(o.targets).length) throw new SnnError('usage', 'option --reset-as applies to hardware targets: give --targets NAME');
 }
 
 /** `snn-export report CHECKPOINT [--onnx MODEL] [--targets …] -o report.html`: one self-contained HTML parity report. */
@@ -158,6 +166,7 @@ export function registerReport(program: Command): void {
     .option('--onnx <model>', 'exported ONNX model (default: exported from the checkpoint into a temporary file)')
     .option('--targets <profiles>', 'comma-separated hardware profiles to simulate (hwsim) and quantize, e.g. loihi2,generic-int8', '')
     .option('--runtimes <names>', 'comma-separated runtimes besides the hardware simulator', 'ort-node,ort-web,tfjs')
+    .addOption(resetAsOption())
     .option('--data-dir <dir>', 'folder of the data set (default: the one recorded in the checkpoint, or the embedded MNIST)')
     .option('--limit <n>', 'only the first N test samples', int('limit'))
     .option('--batch-size <n>', 'batch size', int('batch-size'), 500)
@@ -165,7 +174,8 @@ export function registerReport(program: Command): void {
     .option('-o, --out <file>', 'HTML file (written atomically)', 'report.html')
     .action(action(async (checkpointPath: string, o: ReportOptions) => {
       if (o.rasterSamples < 0) throw new SnnError('usage', 'option --raster-samples: must be ≥ 0');
-      const { data, html } = await buildReport(checkpointPath, o);
+      checkRequestedRuns(o);
+      const { data, html, failedKinds } = await buildReport(checkpointPath, o);
       writeFileAtomic(o.out, html);
       const lines = [
         `wrote ${o.out} (${(statSync(o.out).size / 1e6).toFixed(2)} MB; sections: ${REPORT_SECTIONS.map((s) => s.id).join(', ')})`,
@@ -173,5 +183,9 @@ export function registerReport(program: Command): void {
         ...data.unavailable.map((u) => `not run: ${u.target ? `${u.runtime} (${u.target})` : u.runtime}: ${u.reason}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
+      // A requested runtime or target that did not run is a failure, even though the report shows why.
+      if (failedKinds.length) {
+        throw new SnnError(failedKinds[0], `${o.out} is written, but not every requested run ran: ${data.unavailable.map((u) => `${u.target ? `${u.runtime} (${u.target})` : u.runtime}: ${u.reason}`).join('; ')}`);
+      }
     }));
 }

@@ -1,4 +1,6 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
+import type { ResetMode } from '../spec/types.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { loadDataset } from '../data/registry.ts';
 import type { DatasetOptions } from '../data/registry.ts';
@@ -21,6 +23,14 @@ function table(r: VerifyReport): string {
   return lines.join('\n');
 }
 
+/**
+ * `--reset-as MODE`, with the meaning it has in `export events`: the hardware simulator runs the
+ * spiking layers with this reset when the target lacks the trained one (the advice of that refusal).
+ */
+export function resetAsOption(): Option {
+  return new Option('--reset-as <mode>', "with --target: run spiking layers with this reset when the target lacks the trained one (changes the dynamics; as in export events)").choices(['zero', 'subtract']);
+}
+
 /** `snn-export verify CHECKPOINT --onnx MODEL --runtimes …`: the parity report; exits 6 below the thresholds. */
 export function registerVerify(program: Command): void {
   program.command('verify')
@@ -29,19 +39,21 @@ export function registerVerify(program: Command): void {
     .option('--onnx <model>', 'exported ONNX model (for ort-node, ort-web)')
     .option('--runtimes <names>', 'comma-separated runtimes', 'ort-node,ort-web,tfjs')
     .option('--target <profile>', 'hardware profile (for hwsim)')
+    .addOption(resetAsOption())
     .option('--data-dir <dir>', 'folder of the data set (default: the one recorded in the checkpoint, or the embedded MNIST)')
     .option('--limit <n>', 'only the first N test samples', int('limit'))
     .option('--batch-size <n>', 'batch size', int('batch-size'), 500)
     .option('--min-agreement <percent>', 'minimum prediction agreement', num('min-agreement'), 100)
     .option('--min-spike-agreement <percent>', 'minimum share of equal spike counts', num('min-spike-agreement'), 99.9)
     .option('--json', 'print the report as JSON')
-    .action(action(async (checkpointPath: string, o: { onnx?: string; runtimes: string; target?: string; dataDir?: string; limit?: number; batchSize: number; minAgreement: number; minSpikeAgreement: number; json?: boolean }) => {
+    .action(action(async (checkpointPath: string, o: { onnx?: string; runtimes: string; target?: string; resetAs?: ResetMode; dataDir?: string; limit?: number; batchSize: number; minAgreement: number; minSpikeAgreement: number; json?: boolean }) => {
+      if (o.resetAs && !o.target) throw new SnnError('usage', 'option --reset-as applies to a hardware target: give --target NAME with --runtimes hwsim');
       const checkpoint = loadCheckpoint(checkpointPath);
       const recorded = checkpoint.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
       let test = loadDataset(recorded?.name ?? 'mnist', o.dataDir ?? recorded?.dir, recorded?.options).test;
       if (o.limit) test = subset(test, o.limit);
       const report = await verify({
-        checkpoint, checkpointPath, test, runtimes: o.runtimes.split(',').map((s) => s.trim()).filter(Boolean), onnxPath: o.onnx, target: o.target, batchSize: o.batchSize,
+        checkpoint, checkpointPath, test, runtimes: o.runtimes.split(',').map((s) => s.trim()).filter(Boolean), onnxPath: o.onnx, target: o.target, resetAs: o.resetAs, batchSize: o.batchSize,
         onProgress: o.json || !process.stderr.isTTY ? undefined : (d, t) => process.stderr.write(`\rverify ${d}/${t}\x1b[K`),
       });
       if (!o.json && process.stderr.isTTY) process.stderr.write('\n');
