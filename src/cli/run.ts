@@ -17,7 +17,7 @@ const SYSCALL_DOING: Record<string, string> = {
 export function fromSystemError(err: unknown): unknown {
   const e = err as NodeJS.ErrnoException | undefined;
   if (err instanceof SnnError || typeof e?.syscall !== 'string' || typeof e.code !== 'string') return err;
-  const path = e.path ?? (e as { dest?: string }).dest ?? '(unnamed file)';
+  const path = e.path ?? (e as { dest?: string }).dest ?? 'a file (name not known)';
   const asIo = fsError(path, SYSCALL_DOING[e.syscall] ?? e.syscall, err);
   if (asIo instanceof SnnError && e.code === 'ENOENT') return new SnnError('missingInput', asIo.message);
   return asIo;

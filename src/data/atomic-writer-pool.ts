@@ -24,7 +24,7 @@ const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/a
 
 /**
  * Writes many small files atomically (`writeFileAtomic`: temporary file, fsync, rename) from a
- * few worker threads. Each fsync blocks its thread for milliseconds while the CPU is idle; with
+ * few worker threads, into folders that must exist already. Each fsync blocks its thread for milliseconds while the CPU is idle; with
  * several writers those waits overlap instead of adding up, which is what makes writing tens of
  * thousands of emulated recordings take minutes rather than a quarter of an hour.
  */
@@ -81,7 +81,7 @@ export class AtomicWriterPool {
 /** For callers that want no threads (tests, tiny outputs): the same interface, synchronous writes. */
 export class InlineWriter {
   async write(path: string, bytes: Uint8Array): Promise<void> {
-    writeFileAtomic(path, bytes);
+    writeFileAtomic(path, bytes, { createFolders: false });
   }
   async close(): Promise<void> {}
 }

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../util/atomic-write.ts';
 /** Worker side of `AtomicWriterPool`: writes each file it is sent and reports back. */
 parentPort!.on('message', (msg: { path: string; bytes: Uint8Array }) => {
   try {
-    writeFileAtomic(msg.path, msg.bytes);
+    writeFileAtomic(msg.path, msg.bytes, { createFolders: false });
     parentPort!.postMessage({});
   } catch (err) {
     // An SnnError (writeFileAtomic's one-line io error) keeps its kind, so the pool can rethrow it

@@ -9,6 +9,15 @@ export type { OutputClaim, OutputKind } from './output-claim.ts';
 
 let counter = 0;
 
+export interface AtomicWriteOptions {
+  /**
+   * Create the missing folders of `path` (default true). Writers that fill a staging folder turn
+   * it off, so that a write racing the folder's removal (a run stopped by a signal) fails instead
+   * of bringing the folder back.
+   */
+  createFolders?: boolean;
+}
+
 /**
  * The temporary sibling a write goes through: unique per call (pid, a random tag per module
  * instance, so that worker threads of one process differ, and a counter), hidden, and ending in
@@ -26,7 +35,7 @@ function temporaryPathFor(path: string): string {
  * close, rename) the temporary file is removed and the file-system error is thrown as the one-line
  * `io` error (`<path>: cannot write: no space left on the device`, exit 10).
  */
-export function writeFileAtomic(path: string, chunks: Uint8Array | string | (Uint8Array | string)[]): void {
+export function writeFileAtomic(path: string, chunks: Uint8Array | string | (Uint8Array | string)[], options: AtomicWriteOptions = {}): void {
   const parts = Array.isArray(chunks) ? chunks : [chunks];
   try {
     // Renaming onto a folder fails only after all the bytes were written; say it first.
@@ -36,10 +45,12 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | string | (Uin
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw fsError(path, 'write', err);
   }
-  try {
-    makeFolders(dirname(path) || '.');
-  } catch (err) {
-    throw fsError(path, 'write', err);
+  if (options.createFolders ?? true) {
+    try {
+      makeFolders(dirname(path) || '.');
+    } catch (err) {
+      throw fsError(path, 'write', err);
+    }
   }
   const tmp = temporaryPathFor(path);
   let fd: number | undefined;

@@ -164,7 +164,8 @@ export function claimOutput(path: string, flag: string, kind: OutputKind = 'file
     released = true;
     held.delete(key);
     for (const p of scratch) {
-      try { rmSync(p, { recursive: true, force: true }); } catch { /* best effort: the lock matters more */ }
+      // Retries: writer threads may still be finishing a file in it when a signal arrives.
+      try { rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }); } catch { /* best effort: the lock matters more */ }
     }
     try { unlinkSync(lockPath); } catch { /* removed by hand */ }
     removeCreatedFolders();
