@@ -10,6 +10,8 @@ export interface ExporterOption {
 /**
  * An export format. `snn-export export <name> CHECKPOINT -o OUT` loads the checkpoint and calls
  * `export`, which writes `outPath` atomically and returns a one-line summary for the terminal.
+ * The command has already claimed `outPath` (`claimOutput`: writable, not a folder, not being
+ * written by another run) before the checkpoint is loaded, so an exporter only writes it.
  * A new format is one folder in exporters/ plus one line in exporters/index.ts.
  */
 export interface Exporter {
