@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnnError, malformed } from '../errors.ts';
 import type { Dataset, DatasetSplits } from './dataset.ts';
@@ -7,6 +7,7 @@ import type { EventSample } from './event-dataset.ts';
 import { streamEventFile } from './events/event-file.ts';
 import { EventBuffer } from './events/event-stream.ts';
 import type { FrameOptions } from './frames.ts';
+import { MiB, readInputText } from '../util/read-input.ts';
 
 /**
  * DVS128 Gesture (Amir et al., CVPR 2017): `userNN_<lighting>.aedat` (AEDAT 3.1, DVS128) with
@@ -36,7 +37,8 @@ export const GESTURE_FRAMES: FrameOptions = { timeSteps: 16, binning: 'time', mo
 export interface GestureInterval { label: number; start: number; end: number }
 
 export function readGestureLabels(path: string): GestureInterval[] {
-  const text = readFileSync(path, 'utf8');
+  // The release's labels files hold a few hundred bytes.
+  const text = readInputText(path, { what: 'labels file', maxBytes: MiB });
   const lines = text.split(/\r?\n/);
   if (!/^\s*class\s*,\s*startTime_usec\s*,\s*endTime_usec\s*$/i.test(lines[0] ?? '')) {
     throw malformed(`${path}: line 1`, `expected the header 'class,startTime_usec,endTime_usec', got '${(lines[0] ?? '').slice(0, 60)}'`);

@@ -1,5 +1,6 @@
-import { inflateSync } from 'node:zlib';
+import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { SnnError, malformed } from '../errors.ts';
+import { MiB, formatBytes } from '../util/read-input.ts';
 import { withFile } from './events/chunked-file.ts';
 import type { ChunkedFile } from './events/chunked-file.ts';
 
@@ -48,6 +49,16 @@ export interface MatFile {
 
 const HEADER_BYTES = 128;
 
+/**
+ * Largest variable decoded, stored or after inflating (README, "Limits on input files"): SVHN's
+ * training images are 225 MB.
+ */
+export const MAX_MAT_VARIABLE_BYTES = 512 * MiB;
+/** Compressed bytes inflated to read a compressed variable's name, class and dimensions. */
+const PEEK_BYTES = 16 * 1024;
+/** Bytes per value of each numeric class. */
+const CLASS_BYTES: Record<string, number> = { double: 8, single: 4, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8 };
+
 interface Element { type: number; bytes: number; data: number; next: number }
 
 /** Reads the tag at `pos` of `buf` (inside a matrix element). */
@@ -87,7 +98,7 @@ function numeric(buf: Uint8Array, at: number, bytes: number, type: number, le: b
 }
 
 /** Parses the body of an miMATRIX element. `decode` false stops after the name (for listings). */
-function parseMatrix(buf: Uint8Array, le: boolean, decode: (name: string) => boolean, where: () => string): Omit<MatVariable, 'compressed' | 'offset'> {
+function parseMatrix(buf: Uint8Array, le: boolean, decode: (name: string) => boolean, where: () => string): Omit<MatVariable, 'compressed' | 'offset'> & { headerBytes: number } {
   const flagsTag = tagAt(buf, 0, le, where);
   if (flagsTag.type !== MI.UINT32 || flagsTag.bytes !== 8) throw malformed(where(), `array flags: expected an 8-byte miUINT32 sub-element, got type ${flagsTag.type} with ${flagsTag.bytes} bytes`);
   const flags = new DataView(buf.buffer, buf.byteOffset + flagsTag.data, 8).getUint32(0, le);
@@ -107,7 +118,7 @@ function parseMatrix(buf: Uint8Array, le: boolean, decode: (name: string) => boo
   const nameTag = tagAt(buf, dimsTag.next, le, where);
   if (nameTag.type !== MI.INT8 && nameTag.type !== MI.UINT8) throw malformed(where(), `array name: expected miINT8, got type ${nameTag.type}`);
   const name = Buffer.from(buf.buffer, buf.byteOffset + nameTag.data, nameTag.bytes).toString('latin1');
-  const base = { name, className, dims, complex };
+  const base = { name, className, dims, complex, headerBytes: nameTag.next };
   const numericClass = classCode >= 6;
   if (!numericClass || !decode(name)) return base;
   const realTag = tagAt(buf, nameTag.next, le, where);
@@ -157,36 +168,70 @@ export function readMat5(path: string, options: ReadMatOptions = {}): MatFile {
       const bytes = tv.getUint32(4, le);
       if (type !== MI.MATRIX && type !== MI.COMPRESSED) throw malformed(where(), `top-level element of miType ${type}; variables are miMATRIX (14) or miCOMPRESSED (15)`);
       if (offset + 8 + bytes > file.size) throw malformed(where(), `element claims ${bytes} bytes, the file ends ${file.size - offset - 8} bytes after its tag (truncated)`);
-      let matrix: Uint8Array;
       if (type === MI.MATRIX && bytes > 4096) {
         // Uncompressed: the name comes first, so a variable that is only listed costs 4 KiB.
         const head = file.readAt(offset + 8, 4096);
-        const listed = parseMatrix(head, le, () => false, () => `${where()} (inside the matrix element)`);
+        const { headerBytes: _h, ...listed } = parseMatrix(head, le, () => false, () => `${where()} (inside the matrix element)`);
         if (!decode(listed.name)) {
           variables.push({ ...listed, compressed: false, offset: at });
           offset += 8 + bytes;
           continue;
         }
       }
+      if (bytes > MAX_MAT_VARIABLE_BYTES) throw malformed(where(), `variable of ${bytes} bytes, more than the limit of ${formatBytes(MAX_MAT_VARIABLE_BYTES)}`);
       const payload = file.readAt(offset + 8, bytes);
       if (type === MI.COMPRESSED) {
-        let inflated: Uint8Array;
-        try {
-          inflated = inflateSync(payload);
-        } catch (err) {
-          throw malformed(where(), `compressed element: zlib data is corrupt or truncated (${(err as Error).message})`);
-        }
-        const inner = tagAt(inflated, 0, le, () => `${where()} (inflated)`);
-        if (inner.type !== MI.MATRIX) throw malformed(`${where()} (inflated)`, `compressed element holds miType ${inner.type}, expected miMATRIX (14)`);
-        matrix = inflated.subarray(8, 8 + inner.bytes);
-      } else {
-        matrix = payload;
+        const listed = inflateCompressed(payload, le, decode, where);
+        variables.push({ ...listed, compressed: true, offset: at });
+        offset += 8 + bytes;
+        continue;
       }
-      const inside = type === MI.COMPRESSED ? (): string => `${where()} (inside the compressed element)` : (): string => `${where()} (inside the matrix element)`;
-      const v = parseMatrix(matrix, le, decode, inside);
-      variables.push({ ...v, compressed: type === MI.COMPRESSED, offset: at });
+      const { headerBytes: _h, ...v } = parseMatrix(payload, le, decode, () => `${where()} (inside the matrix element)`);
+      variables.push({ ...v, compressed: false, offset: at });
       offset += 8 + bytes;
     }
     return { headerText: text, littleEndian: le, variables };
   });
+}
+
+/**
+ * A compressed variable: its name, class and dimensions are read from the first inflated bytes;
+ * a variable that is only listed is not inflated further, and one that is decoded is inflated no
+ * further than its dimensions allow (value count × class size, plus its tags), so a small element
+ * that would inflate to gigabytes stops there.
+ */
+function inflateCompressed(payload: Uint8Array, le: boolean, decode: (name: string) => boolean, where: () => string): Omit<MatVariable, 'compressed' | 'offset'> {
+  const corrupt = (err: unknown) => malformed(where(), `compressed element: zlib data is corrupt or truncated (${(err as Error).message})`);
+  const inflated = `${where()} (inflated)`;
+  let head: Uint8Array;
+  try {
+    // An element shorter than the peek is inflated whole, so that a truncated stream says so.
+    head = payload.length <= PEEK_BYTES ? inflateSync(payload) : inflateSync(payload.subarray(0, PEEK_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (err) {
+    throw corrupt(err);
+  }
+  if (head.length < 8) throw malformed(inflated, `truncated: ${head.length} bytes, an element tag is 8`);
+  const innerType = new DataView(head.buffer, head.byteOffset, 8).getUint32(0, le);
+  if (innerType !== MI.MATRIX) throw malformed(inflated, `compressed element holds miType ${innerType}, expected miMATRIX (14)`);
+  const inside = (): string => `${where()} (inside the compressed element)`;
+  const { headerBytes, ...listed } = parseMatrix(head.subarray(8), le, () => false, inside);
+  const classBytes = CLASS_BYTES[listed.className];
+  if (!classBytes || !decode(listed.name)) return listed;
+  const values = listed.dims.reduce((a, b) => a * b, 1);
+  const part = 8 + Math.ceil((values * classBytes) / 8) * 8;
+  const limit = 8 + headerBytes + (listed.complex ? 2 : 1) * part;
+  const dims = `${listed.dims.join('×')} ${listed.className}`;
+  if (limit > MAX_MAT_VARIABLE_BYTES) throw malformed(inside(), `variable '${listed.name}': dimensions ${dims} need ${limit} bytes, more than the limit of ${formatBytes(MAX_MAT_VARIABLE_BYTES)}`);
+  let full: Uint8Array;
+  try {
+    full = inflateSync(payload, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw malformed(where(), `compressed variable '${listed.name}' inflates to more than the ${limit} bytes its dimensions ${dims} allow`);
+    }
+    throw corrupt(err);
+  }
+  const inner = tagAt(full, 0, le, () => inflated);
+  const { headerBytes: _h, ...v } = parseMatrix(full.subarray(8, 8 + inner.bytes), le, decode, inside);
+  return v;
 }

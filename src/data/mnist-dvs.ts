@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { SnnError, malformed } from '../errors.ts';
@@ -8,6 +8,7 @@ import { eventFrameDataset, labelCounts } from './event-dataset.ts';
 import type { EventSample } from './event-dataset.ts';
 import { readEventFile } from './events/event-file.ts';
 import type { FrameOptions } from './frames.ts';
+import { MiB, readInputJson } from '../util/read-input.ts';
 
 /**
  * MNIST-DVS (Serrano-Gotarredona & Linares-Barranco 2015): `grabbed_data{digit}/scale{4,8,16}/*.aedat`,
@@ -74,12 +75,8 @@ export function loadMnistDvs(dir: string, options: MnistDvsOptions = {}): Datase
   let manifest: EmulationManifest | undefined;
   if (useManifest) {
     if (!existsSync(manifestPath)) throw new SnnError('missingInput', `MNIST-DVS: ${manifestPath} not found (the manifest split is only available for emulated folders)`);
-    try {
-      manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as EmulationManifest;
-    } catch (err) {
-      throw malformed(manifestPath, `not valid JSON (${(err as Error).message})`);
-    }
-    if (!Number.isInteger(manifest.testIndexFrom)) throw malformed(manifestPath, `field testIndexFrom: expected an integer`);
+    manifest = readInputJson(manifestPath, { what: 'emulation manifest', maxBytes: MiB }) as EmulationManifest;
+    if (typeof manifest !== 'object' || manifest === null || !Number.isInteger(manifest.testIndexFrom)) throw malformed(manifestPath, `field testIndexFrom: expected an integer`);
   }
 
   const train: EventSample[] = [];

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { SnnError } from '../../errors.ts';
+import { closeSync, readSync } from 'node:fs';
+import { fsError } from '../../errors.ts';
+import { openInput } from '../../util/read-input.ts';
 
 /**
  * A file read in bounded pieces with `readSync`, so that multi-gigabyte recordings never have to
@@ -10,11 +11,10 @@ export class ChunkedFile {
   readonly size: number;
   private readonly fd: number;
 
+  /** Opens a regular file (anything else is refused at once: `openInput`). */
   constructor(path: string) {
-    if (!existsSync(path) || !statSync(path).isFile()) throw new SnnError('missingInput', `${path}: file not found`);
     this.path = path;
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    ({ fd: this.fd, size: this.size } = openInput(path, 'file'));
   }
 
   /**
@@ -26,7 +26,12 @@ export class ChunkedFile {
     const buf = into && into.length >= want ? into : new Uint8Array(want);
     let done = 0;
     while (done < want) {
-      const n = readSync(this.fd, buf, done, want - done, offset + done);
+      let n: number;
+      try {
+        n = readSync(this.fd, buf, done, want - done, offset + done);
+      } catch (err) {
+        throw fsError(this.path, 'read the file', err);
+      }
       if (n === 0) break;
       done += n;
     }

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { SnnError, malformed } from '../../errors.ts';
+import { MiB, checkInputSize } from '../../util/read-input.ts';
 import { readAedatHeader, refuseUnsupportedVersion } from './aedat-header.ts';
 import { openAedat2, streamAedat2 } from './aedat2.ts';
 import { openAedat3, streamAedat3 } from './aedat3.ts';
@@ -16,7 +17,16 @@ const NMNIST_EXTENSIONS = new Set(['.bin', '.bs2']);
 export interface ReadEventsOptions extends StreamOptions {
   /** Refuse files whose sensor is not this one (`DVS128` for MNIST-DVS and DVS128 Gesture). */
   expectSensor?: string;
+  /** Refuse files larger than this, before reading (readers that keep every event in memory). */
+  maxBytes?: number;
 }
+
+/**
+ * Largest event file read whole into memory (README, "Limits on input files"): a sample of
+ * MNIST-DVS or N-MNIST; decoded events take about three times their AEDAT 2.0 size. Files that are
+ * streamed (`data inspect`, DVS128 Gesture recordings) have no limit.
+ */
+export const MAX_EVENT_SAMPLE_BYTES = 256 * MiB;
 
 type Kind = 'aedat2' | 'aedat3' | 'nmnist';
 
@@ -59,6 +69,7 @@ export function probeEventFile(path: string): EventFileInfo {
  */
 export function streamEventFile(path: string, sink: ChunkSink, options: ReadEventsOptions = {}): StreamSummary {
   return withFile(path, (file) => {
+    if (options.maxBytes !== undefined) checkInputSize(path, file.size, { what: 'event file read whole', maxBytes: options.maxBytes });
     const kind = detect(file);
     checkSensor(openKind(file, kind), options.expectSensor);
     if (kind === 'aedat2') return streamAedat2(file, sink, options);
@@ -70,6 +81,6 @@ export function streamEventFile(path: string, sink: ChunkSink, options: ReadEven
 /** Reads a whole event file into memory. */
 export function readEventFile(path: string, options: ReadEventsOptions = {}): EventStream {
   const buffer = new EventBuffer(1 << 14);
-  const summary = streamEventFile(path, (chunk) => { buffer.append(chunk); }, options);
+  const summary = streamEventFile(path, (chunk) => { buffer.append(chunk); }, { maxBytes: MAX_EVENT_SAMPLE_BYTES, ...options });
   return buffer.toStream(summary.info, summary.skipped);
 }
