@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { SnnError, malformed } from '../errors.ts';
+import { checkParams } from '../spec/params.ts';
 import type { NetworkSpec } from '../spec/types.ts';
+import type { ResolvedSpec } from '../spec/validate.ts';
 import { validateSpec } from '../spec/validate.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { readInput } from '../util/read-input.ts';
 import type { Tensor } from '../util/tensor.ts';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
+import { MAX_SAFETENSORS_BYTES, decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 
 /** Checkpoint format version. A reader refuses any other with an `incompatibleVersion` error. */
 export const CHECKPOINT_FORMAT = 'snn-export-checkpoint';
@@ -77,15 +79,51 @@ export function saveCheckpoint(path: string, ck: Checkpoint): void {
   writeFileAtomic(path, encodeCheckpoint(ck));
 }
 
-function parseJson<T>(where: string, field: string, text: string | undefined): T | undefined {
+function parseJson(where: string, field: string, text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text);
   } catch {
     throw malformed(where, `metadata '${field}' is not valid JSON`);
   }
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A metadata field that must be a JSON object when present. */
+function objectField(where: string, field: string, text: string | undefined): Record<string, unknown> | undefined {
+  const v = parseJson(where, field, text);
+  if (v !== undefined && !isRecord(v)) throw malformed(where, `metadata '${field}' must be a JSON object, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return v;
+}
+
+/** The spec embedded in a checkpoint, validated; its errors name the file. */
+function embeddedSpec(where: string, text: string | undefined): { spec: NetworkSpec; resolved: ResolvedSpec } {
+  const spec = parseJson(where, 'spec', text);
+  if (spec === undefined) throw malformed(where, "metadata 'spec' is missing");
+  try {
+    return { spec: spec as NetworkSpec, resolved: validateSpec(spec as NetworkSpec) };
+  } catch (err) {
+    if (err instanceof SnnError) throw new SnnError(err.kind, `${where}: embedded spec: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Optimizer tensors must belong to a parameter and have its shape. */
+function checkMoments(where: string, role: string, moments: Map<string, Tensor>, params: Map<string, Tensor>): void {
+  for (const [name, t] of moments) {
+    const p = params.get(name);
+    if (!p) throw malformed(where, `tensor 'optimizer.${role}.${name}' belongs to no parameter`);
+    if (p.shape.join(',') !== t.shape.join(',')) throw malformed(where, `tensor 'optimizer.${role}.${name}' has shape [${t.shape}], its parameter [${p.shape}]`);
+  }
+}
+
+/**
+ * Decodes a checkpoint and checks everything it holds before anyone uses it: the embedded spec
+ * (with the limits of src/spec/limits.ts), the parameters against it, the optimizer state, and
+ * the shape of the run's records (objects, arrays and counts where they belong).
+ */
 export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, where);
   if (metadata.format !== CHECKPOINT_FORMAT) {
@@ -94,9 +132,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   if (metadata.format_version !== String(CHECKPOINT_VERSION)) {
     throw new SnnError('incompatibleVersion', `${where}: checkpoint format version ${metadata.format_version} is not supported by this snn-export (reads version ${CHECKPOINT_VERSION})`);
   }
-  const spec = parseJson<NetworkSpec>(where, 'spec', metadata.spec);
-  if (!spec) throw malformed(where, "metadata 'spec' is missing");
-  const resolved = validateSpec(spec);
+  const { spec, resolved } = embeddedSpec(where, metadata.spec);
   const params = new Map<string, Tensor>();
   const m = new Map<string, Tensor>();
   const v = new Map<string, Tensor>();
@@ -107,23 +143,35 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
     else if (name.startsWith('optimizer.trained.')) trained.set(name.slice(18), t);
     else params.set(name, t);
   }
-  for (const block of resolved.blocks) {
-    const name = `${block.weighted.name}.weight`;
-    if (!params.has(name)) throw malformed(where, `tensor '${name}' is missing`);
+  checkParams(resolved, params, where);
+  checkMoments(where, 'm', m, params);
+  checkMoments(where, 'v', v, params);
+  checkMoments(where, 'trained', trained, params);
+  let step: number | undefined;
+  if (metadata.optimizer_step !== undefined) {
+    step = Number(metadata.optimizer_step);
+    if (!isCount(step)) throw malformed(where, `metadata 'optimizer_step' must be a non-negative integer, got ${JSON.stringify(metadata.optimizer_step.slice(0, 40))}`);
   }
-  const step = metadata.optimizer_step !== undefined ? Number(metadata.optimizer_step) : undefined;
+  const history = parseJson(where, 'history', metadata.history) ?? [];
+  if (!Array.isArray(history) || !history.every((h) => isRecord(h) && isCount(h.epoch))) {
+    throw malformed(where, "metadata 'history' must be a JSON array of epoch records (objects with an integer 'epoch')");
+  }
+  const progress = objectField(where, 'progress', metadata.progress);
+  if (progress && (!isCount(progress.epoch) || !isCount(progress.batch))) {
+    throw malformed(where, `metadata 'progress' must hold non-negative integers 'epoch' and 'batch', got ${JSON.stringify({ epoch: progress.epoch, batch: progress.batch })}`);
+  }
   return {
     spec,
     params,
     optimizer: step !== undefined ? { step, m, v, ...(trained.size ? { trained } : {}) } : undefined,
-    training: parseJson(where, 'training', metadata.training),
-    dataset: parseJson(where, 'dataset', metadata.dataset),
-    history: parseJson<EpochRecord[]>(where, 'history', metadata.history) ?? [],
-    progress: parseJson(where, 'progress', metadata.progress),
+    training: objectField(where, 'training', metadata.training),
+    dataset: objectField(where, 'dataset', metadata.dataset),
+    history: history as EpochRecord[],
+    progress: progress as Checkpoint['progress'],
   };
 }
 
+/** Reads a checkpoint file (a regular file of at most 1 GiB) and checks it (`decodeCheckpoint`). */
 export function loadCheckpoint(path: string): Checkpoint {
-  if (!existsSync(path)) throw new SnnError('missingInput', `${path}: checkpoint not found`);
-  return decodeCheckpoint(readFileSync(path), path);
+  return decodeCheckpoint(readInput(path, { what: 'checkpoint', maxBytes: MAX_SAFETENSORS_BYTES }), path);
 }
