@@ -4,13 +4,17 @@
  * `schema.json` (ajv) and a few rules a schema cannot state; a bad file is refused with one line
  * naming the file, the field and what was expected.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SnnError } from '../src/errors.ts';
 import type { HardwareProfile } from '../src/quantize/profile.ts';
 import { val } from '../src/quantize/profile.ts';
+import { MiB, readInputJson } from '../src/util/read-input.ts';
+
+/** Largest profile file read (README, "Limits on input files"); the bundled ones are under 11 KB. */
+export const MAX_PROFILE_BYTES = MiB;
 
 /** The folder that holds the profile JSON files and the schema. */
 export const PROFILE_DIR = dirname(fileURLToPath(import.meta.url));
@@ -82,13 +86,7 @@ export function listProfiles(): string[] {
 
 /** Reads and validates a profile file. */
 export function loadProfileFile(path: string): HardwareProfile {
-  if (!existsSync(path)) throw new SnnError('missingInput', `${path}: hardware profile not found`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    fail(path, `not valid JSON (${(err as Error).message})`);
-  }
+  const data = readInputJson(path, { what: 'hardware profile', maxBytes: MAX_PROFILE_BYTES });
   const profile = validateProfile(data, path);
   const stem = basename(path).replace(/\.json$/, '');
   if (dirname(path) === PROFILE_DIR && profile.name !== stem) fail(path, `'name' is '${profile.name}' but the file is ${stem}.json; they must agree`);

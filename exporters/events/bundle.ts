@@ -4,7 +4,6 @@
  * re-encoding a bundle gives the same bytes; a truncated or corrupted file is refused with one
  * line (exit code 3, `malformedInput`), a newer format version with exit code 8.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
@@ -15,9 +14,21 @@ import type { StepEvents } from '../../src/quantize/input-events.ts';
 import type { LayerQuantizationReport, QuantizedLayer, QuantizedNetwork } from '../../src/quantize/quantize.ts';
 import { weightBits } from '../../src/quantize/profile.ts';
 import { checkQuantizedNetwork } from '../../src/quantize/quantize.ts';
+import { SPEC_LIMITS } from '../../src/spec/limits.ts';
 import type { Encoder } from '../../src/spec/types.ts';
 import { shapeSize } from '../../src/spec/validate.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
+import { GiB, readInput } from '../../src/util/read-input.ts';
+
+/** Largest bundle file read (README, "Limits on input files"). */
+export const MAX_BUNDLE_BYTES = GiB;
+/**
+ * Step offsets the samples may need in all (sample_count × (time_steps + 1), 4 bytes each): the
+ * one allocation of the reader that the file's size does not bound, since an empty sample costs a
+ * few bytes on disk and time_steps + 1 offsets in memory. 2^26 is 256 MiB; 10 000 samples of
+ * 25 steps need 260 000.
+ */
+export const MAX_BUNDLE_STEP_OFFSETS = 1 << 26;
 
 export const BUNDLE_FORMAT = 'snn-export-events';
 export const BUNDLE_VERSION = 1;
@@ -290,6 +301,7 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
   }
   const profile = validateProfile(profileData, `${where}: embedded profile '${m.profile.name}'`);
   const nm = m.network;
+  checkBundleLimits(m, where);
   if (!ENCODERS.includes(nm.encoder)) throw malformed(where, `network encoder ${JSON.stringify(nm.encoder)} is not one of ${ENCODERS.join(', ')}`);
   const network: QuantizedNetwork = {
     profile,
@@ -314,14 +326,50 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
   };
 }
 
-export function readBundle(path: string): EventBundle {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw new SnnError('missingInput', `${path}: events bundle not found`);
+/**
+ * Refuses counts that would make the reader or the simulator allocate more than the documented
+ * maxima (src/spec/limits.ts, the same as a spec's), before any array is made from them. Counts
+ * of stored values (weights, events, spike counts) need no limit: the file holds them.
+ */
+function checkBundleLimits(m: Message, where: string): void {
+  const nm = m.network;
+  const over = (field: string, value: number, limit: number): never => {
+    throw malformed(where, `field '${field}' is ${value}, more than the limit of ${limit}`);
+  };
+  if (nm.timeSteps > SPEC_LIMITS.timeSteps) over('network.time_steps', nm.timeSteps, SPEC_LIMITS.timeSteps);
+  if (nm.layers.length > SPEC_LIMITS.layers) over('network.layers', nm.layers.length, SPEC_LIMITS.layers);
+  const shape = (field: string, dims: number[]): number => {
+    if (dims.length > 3) throw malformed(where, `field '${field}' has ${dims.length} dimensions, at most 3`);
+    const n = shapeSize(dims);
+    if (n > SPEC_LIMITS.neuronsPerLayer) throw malformed(where, `field '${field}' [${dims}] holds ${n} values, more than the limit of ${SPEC_LIMITS.neuronsPerLayer} per layer`);
+    return n;
+  };
+  shape('network.input_shape', nm.inputShape);
+  let neurons = 0, connections = 0;
+  nm.layers.forEach((l: Message, i: number) => {
+    const at = `network.layers[${i}]`;
+    shape(`${at}.in_shape`, l.inShape);
+    const map = shape(`${at}.map_shape`, l.mapShape);
+    neurons += shape(`${at}.out_shape`, l.outShape);
+    for (const field of ['kernel', 'stride', 'poolSize'] as const) {
+      if (l[field] > SPEC_LIMITS.kernel) over(`${at}.${field.replace('S', '_s')}`, l[field], SPEC_LIMITS.kernel);
+    }
+    if (l.padding > SPEC_LIMITS.kernel) over(`${at}.padding`, l.padding, SPEC_LIMITS.kernel);
+    if (l.kind === 1 && (l.kernel < 1 || l.stride < 1)) throw malformed(where, `field '${at}': a conv layer needs kernel and stride ≥ 1, got ${l.kernel} and ${l.stride}`);
+    if (l.pool !== POOL.none && l.poolSize < 1) throw malformed(where, `field '${at}.pool_size' is 0 for a pooled layer`);
+    connections += l.kind === 1 ? map * (l.inShape[0] ?? 0) * l.kernel * l.kernel : l.weights.length;
+  });
+  if (neurons > SPEC_LIMITS.totalNeurons) throw malformed(where, `the layers hold ${neurons} neurons, more than the limit of ${SPEC_LIMITS.totalNeurons}`);
+  if (connections > SPEC_LIMITS.connections) throw malformed(where, `the layers make ${connections} synaptic connections per step, more than the limit of ${SPEC_LIMITS.connections}`);
+  const offsets = m.samples.length * (nm.timeSteps + 1);
+  if (offsets > MAX_BUNDLE_STEP_OFFSETS) {
+    throw malformed(where, `${m.samples.length} samples × ${nm.timeSteps + 1} step offsets = ${offsets}, more than the limit of ${MAX_BUNDLE_STEP_OFFSETS}`);
   }
-  return decodeBundle(bytes, path);
+}
+
+/** Reads a bundle file (a regular file of at most 1 GiB) and checks it (`decodeBundle`). */
+export function readBundle(path: string): EventBundle {
+  return decodeBundle(readInput(path, { what: 'events bundle', maxBytes: MAX_BUNDLE_BYTES }), path);
 }
 
 /** Writes a bundle atomically. */
