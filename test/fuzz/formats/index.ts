@@ -1,0 +1,24 @@
+/** Every format the fuzzer covers, in table order. AEDAT 4.0 is not read by snn-export and is not listed. */
+import type { FuzzFormat } from '../format.ts';
+import { bundleFormat } from './bundle.ts';
+import { checkpointFormat } from './checkpoint.ts';
+import { aedat1Format, aedat2Format, aedat31Format, mnistDvsFormat, nmnistFormat } from './events.ts';
+import { idxFormat, idxGzipFormat } from './idx.ts';
+import { profileFormat, recipeFormat, specFormat } from './json.ts';
+import { matCompressedFormat, matFormat } from './mat.ts';
+import { nirFormat } from './nir.ts';
+
+export const FORMATS: FuzzFormat[] = [
+  idxFormat, idxGzipFormat, matFormat, matCompressedFormat, aedat1Format, aedat2Format, aedat31Format, nmnistFormat, mnistDvsFormat,
+  nirFormat, checkpointFormat, bundleFormat, specFormat, recipeFormat, profileFormat,
+];
+
+/** Formats by name, refusing an unknown one with the list of names. */
+export function formatsNamed(names: string[] | undefined): FuzzFormat[] {
+  if (!names?.length) return FORMATS;
+  return names.map((n) => {
+    const f = FORMATS.find((x) => x.name === n);
+    if (!f) throw new Error(`unknown format '${n}' (formats: ${FORMATS.map((x) => x.name).join(', ')})`);
+    return f;
+  });
+}
