@@ -1,18 +1,16 @@
 /**
- * The thin layer between the NIR reader/writer and h5wasm: loading the WebAssembly module once,
- * turning HDF5's multi-line diagnostics into one-line SnnErrors, and the handful of dataset
- * encodings NIR uses (research/targets.md §1.5).
+ * The thin layer between the NIR writer and h5wasm: loading the WebAssembly module once, turning
+ * HDF5's multi-line diagnostics into one line, and the handful of dataset encodings NIR uses
+ * (research/targets.md §1.5). Reading untrusted files goes through h5-tree.ts instead.
+ *
+ * This is h5wasm's in-memory (MEMFS) build: files are built in memory and only their bytes reach
+ * the disk, through writeFileAtomic, so an interrupted run never leaves half a model.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import h5wasm from 'h5wasm/node';
-import type { Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
-import { SnnError, malformed } from '../../src/errors.ts';
+import h5wasm, { FS } from 'h5wasm';
+import type { Group as H5Group } from 'h5wasm';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 
 export type Group = H5Group;
-export type Dataset = H5Dataset;
 
 let ready: Promise<void> | undefined;
 
@@ -36,49 +34,27 @@ export function hdf5Reason(err: unknown): string {
   return cause;
 }
 
-/**
- * Opens `path` read-only and passes its root group to `read`, closing the file afterwards.
- * A missing file is `missingInput`; bytes HDF5 cannot read are `malformedInput`.
- */
-export async function readHdf5<T>(path: string, read: (root: Group) => T): Promise<T> {
-  if (!existsSync(path)) throw new SnnError('missingInput', `${path}: file not found`);
-  if (!statSync(path).isFile()) throw new SnnError('missingInput', `${path}: not a file`);
-  await load();
-  let file: InstanceType<typeof h5wasm.File>;
-  try {
-    file = new h5wasm.File(resolve(path), 'r');
-  } catch (err) {
-    throw malformed(path, hdf5Reason(err));
-  }
-  try {
-    return read(file);
-  } finally {
-    file.close();
-  }
-}
+let scratchCount = 0;
 
 /**
- * Builds an HDF5 file with `write` and stores it at `outPath` atomically. h5wasm's Node build
- * writes through the host file system, so the file is built in a private temporary folder,
- * read back as bytes and only then put in place: an interrupted run never leaves half a model.
+ * Builds an HDF5 file with `write` in memory and stores it at `outPath` atomically.
  * Returns the number of bytes written.
  */
 export async function writeHdf5(outPath: string, write: (root: Group) => void): Promise<number> {
   await load();
-  const dir = mkdtempSync(join(tmpdir(), 'snn-export-nir-'));
+  const scratch = `/tmp/snn-export-${scratchCount++}.nir`;
   try {
-    const scratch = join(dir, 'model.nir');
     const file = new h5wasm.File(scratch, 'w');
     try {
       write(file);
     } finally {
       file.close();
     }
-    const bytes = readFileSync(scratch);
+    const bytes = FS!.readFile(scratch) as Uint8Array;
     writeFileAtomic(outPath, bytes);
     return bytes.byteLength;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    try { FS!.unlink(scratch); } catch { /* never created */ }
   }
 }
 
@@ -105,47 +81,4 @@ export function writeFloat32(g: Group, name: string, data: Float32Array, shape: 
 /** Neuron constants and metadata numbers: float64, as numpy writes Python floats (snnTorch's CubaLIF too). */
 export function writeFloat64(g: Group, name: string, data: Float64Array | number[], shape: number[]): void {
   g.create_dataset({ name, data: Float64Array.from(data), shape, dtype: '<d' });
-}
-
-export const isGroup = (e: unknown): e is Group => e instanceof h5wasm.Group;
-export const isDataset = (e: unknown): e is Dataset => e instanceof h5wasm.Dataset;
-
-/** A numeric dataset read as float64 values with its shape (`[]` for a scalar). */
-export interface NumericValue {
-  shape: number[];
-  data: Float64Array;
-}
-
-/** A dataset's value, with HDF5 failures (a corrupt deflate chunk, say) as one-line errors. */
-export function datasetValue(ds: Dataset, where: string): unknown {
-  try {
-    return ds.value;
-  } catch (err) {
-    throw malformed(where, hdf5Reason(err));
-  }
-}
-
-/** Reads any integer or float dataset (int64 comes back as BigInt) as float64 numbers. */
-export function readNumeric(ds: Dataset, where: string): NumericValue {
-  const shape = ds.shape ?? [];
-  const value = datasetValue(ds, where);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return { shape, data: Float64Array.of(Number(value)) };
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array) return { shape, data: Float64Array.from(value, Number) };
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return { shape, data: Float64Array.from(value as unknown as ArrayLike<number>) };
-  throw malformed(where, `expected a numeric dataset, got ${describeDtype(ds)}`);
-}
-
-/** Reads a string dataset (scalar or array; variable or fixed length) as a flat list. */
-export function readStrings(ds: Dataset, where: string): { shape: number[]; data: string[] } {
-  const shape = ds.shape ?? [];
-  const value = datasetValue(ds, where);
-  if (typeof value === 'string') return { shape, data: [value] };
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { shape, data: value as string[] };
-  throw malformed(where, `expected a string dataset, got ${describeDtype(ds)}`);
-}
-
-export function describeDtype(ds: Dataset): string {
-  const m = ds.metadata;
-  const kind = m.type === 3 ? 'string' : m.type === 0 ? `int${m.size * 8}` : m.type === 1 ? `float${m.size * 8}` : `HDF5 type class ${m.type}`;
-  return `${kind} of shape [${ds.shape ?? []}]`;
 }

@@ -13,8 +13,8 @@ import { SPEC_VERSION } from '../../src/spec/types.ts';
 import { validateSpec } from '../../src/spec/validate.ts';
 import type { Tensor } from '../../src/util/tensor.ts';
 import { DEFAULT_DT, DEFAULT_TIME_STEPS, stageGain, tauToDecay } from './convention.ts';
-import type { Group } from './h5.ts';
-import { describeDtype, isDataset, isGroup, readHdf5, readNumeric, readStrings } from './h5.ts';
+import type { H5Tree } from './h5-tree.ts';
+import { readHdf5Tree } from './h5-tree.ts';
 
 /** Choices the file cannot make for us; each falls back to the file's metadata, then to a default. */
 export interface NirImportOptions {
@@ -37,34 +37,7 @@ export interface NirImportResult {
   summary: string;
 }
 
-/** A dataset held in memory after the file is closed. */
-type Field =
-  | { kind: 'number'; shape: number[]; data: Float64Array }
-  | { kind: 'string'; shape: number[]; data: string[] }
-  | { kind: 'other'; what: string };
-
-/** A group held in memory: its datasets and sub-groups by name. */
-interface RawGroup {
-  path: string;
-  fields: Map<string, Field>;
-  groups: Map<string, RawGroup>;
-}
-
-function readGroup(g: Group, path: string, file: string): RawGroup {
-  const raw: RawGroup = { path, fields: new Map(), groups: new Map() };
-  for (const name of g.keys()) {
-    const entity = g.get(name);
-    const where = `${file}: ${path}/${name}`;
-    if (isGroup(entity)) raw.groups.set(name, readGroup(entity, `${path}/${name}`, file));
-    else if (isDataset(entity)) {
-      const type = entity.metadata.type;
-      if (type === 3) raw.fields.set(name, { kind: 'string', ...readStrings(entity, where) });
-      else if (type === 0 || type === 1) raw.fields.set(name, { kind: 'number', ...readNumeric(entity, where) });
-      else raw.fields.set(name, { kind: 'other', what: describeDtype(entity) });
-    }
-  }
-  return raw;
-}
+type RawGroup = H5Tree;
 
 const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -237,10 +210,10 @@ function resetFor(key: string, flag: ResetMode | undefined, meta: string | undef
 
 /** Reads a NIR file and converts it to a checkpoint; nothing is written. */
 export async function importNir(file: string, options: NirImportOptions = {}): Promise<NirImportResult> {
-  const { version, top } = await readHdf5(file, (root) => {
-    const v = root.get('version');
-    return { version: isDataset(v) ? readStrings(v, `${file}: /version`).data[0] : undefined, top: root.get('node') !== null && isGroup(root.get('node')) ? readGroup(root.get('node') as Group, '/node', file) : undefined };
-  });
+  const root = await readHdf5Tree(file);
+  const versionField = root.fields.get('version');
+  const version = versionField?.kind === 'string' ? versionField.data[0] : undefined;
+  const top = root.groups.get('node');
   if (!top) throw malformed(file, "no '/node' group: not a NIR graph file");
   const typeField = top.fields.get('type');
   const topType = typeField?.kind === 'string' ? typeField.data[0] : undefined;

@@ -1,11 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../util/ts-worker.ts';
 
 /** A tensor to feed a worker: plain data and dims (onnxruntime tensors do not cross threads). */
 export interface WorkerTensor { data: Float32Array; dims: number[] }
-
-// Workers do not inherit the tsx loader that bin/snn-export.js registers, so each registers it.
-const BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./ort-worker.ts', import.meta.url).href)}); })`;
 
 interface Pending { resolve: (out: Record<string, Float32Array>) => void; reject: (e: Error) => void }
 
@@ -22,7 +19,7 @@ export class OrtWorkerPool {
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(BOOTSTRAP, { eval: true });
+      const w = startTsWorker(new URL('./ort-worker.ts', import.meta.url));
       w.on('message', (msg: { id: number; out?: Record<string, Float32Array>; error?: string }) => {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
