@@ -86,6 +86,10 @@ def main():
     dense_graph(at('link-cycle.nir'))
     with h5py.File(at('link-cycle.nir'), 'a') as f:
         f['node/nodes/fc1/loop'] = f['node']
+    # A graph that asks to be run for 10^9 time steps.
+    dense_graph(at('time-steps-1e9.nir'))
+    with h5py.File(at('time-steps-1e9.nir'), 'a') as f:
+        f['node/metadata/time_steps'] = np.int64(10 ** 9)
     # A bias declared with 2^28 float64 values (2 GiB) of which no chunk is stored: a 4 kB file.
     dense_graph(at('value-bomb.nir'), bias=lambda g: g.create_dataset('bias', shape=(2 ** 28,), dtype='<f8', chunks=(2 ** 20,)))
 

@@ -7,6 +7,7 @@
 import { basename, extname } from 'node:path';
 import type { Checkpoint } from '../../src/checkpoint/checkpoint.ts';
 import { SnnError, malformed } from '../../src/errors.ts';
+import { SPEC_LIMITS } from '../../src/spec/limits.ts';
 import { checkParams } from '../../src/spec/params.ts';
 import type { Encoder, Layer, NetworkSpec, ResetMode } from '../../src/spec/types.ts';
 import { SPEC_VERSION } from '../../src/spec/types.ts';
@@ -194,8 +195,12 @@ function readMetadata(file: string, g: RawGroup | undefined): Metadata {
   const encoder: Encoder | undefined = enc === 'direct' || enc === 'events' ? { kind: enc } : enc === 'rate' && seed !== undefined ? { kind: 'rate', seed } : undefined;
   const names = g?.fields.get('class_names');
   const dt = num('dt');
+  const timeSteps = num('time_steps');
+  if (timeSteps !== undefined && !(Number.isInteger(timeSteps) && timeSteps >= 1 && timeSteps <= SPEC_LIMITS.timeSteps)) {
+    throw malformed(file, `metadata 'time_steps' is ${timeSteps}; expected a whole number from 1 to ${SPEC_LIMITS.timeSteps}`);
+  }
   return {
-    dt: dt !== undefined ? dt * timeUnit : undefined, timeUnit, timeSteps: num('time_steps'), encoder, reset: str('reset_mode'),
+    dt: dt !== undefined ? dt * timeUnit : undefined, timeUnit, timeSteps, encoder, reset: str('reset_mode'),
     source: str('source'), name: str('name'), classNames: names?.kind === 'string' ? names.data : undefined,
   };
 }
