@@ -173,7 +173,7 @@ describe('two writers of one output', () => {
         assert.ok(!existsSync(lock), 'SIGTERM releases the lock');
         assert.ok(!existsSync(out), 'SIGTERM removes the partial data set');
       } else {
-        assert.equal(readFileSync(lock, 'utf8').trim(), String(run.pid), 'kill -9 leaves its lock');
+        assert.equal(readFileSync(lock, 'utf8').split(' ')[0], String(run.pid), 'kill -9 leaves its lock');
       }
     }
     const r = cli('data', 'emulate', '--from', 'mnist', '-o', out, '--limit', '1', '--quiet');
@@ -182,7 +182,7 @@ describe('two writers of one output', () => {
     assert.ok(!existsSync(lock));
   });
 
-  test('export: a lock held by a live process refuses the export; once that process is gone the export succeeds', async () => {
+  test('export: a lock held by a live process refuses the export; a reused pid or a process that is gone does not', async () => {
     const out = join(dir, 'locked.onnx');
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
@@ -191,6 +191,14 @@ describe('two writers of one output', () => {
       assert.equal(r.status, EXIT_CODES.io, r.stderr);
       assertOneLine(r.stderr, new RegExp(`locked\\.onnx is being written by another snn-export \\(pid ${holder.pid}\\)`));
       assert.ok(!existsSync(out));
+      // The same pid with another start time is a process that reused the pid of a killed writer.
+      if (existsSync(`/proc/${holder.pid}/stat`)) {
+        writeFileSync(join(dir, '.locked.onnx.lock'), `${holder.pid} 1\n`);
+        const reused = cli('export', 'onnx', ckPath, '-o', out);
+        assert.equal(reused.status, 0, reused.stderr);
+        rmSync(out);
+      }
+      writeFileSync(join(dir, '.locked.onnx.lock'), `${holder.pid}\n`);
     } finally {
       const gone = new Promise((resolve) => holder.on('exit', resolve));
       holder.kill();

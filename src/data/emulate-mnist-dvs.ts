@@ -99,7 +99,9 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
   const flag = options.outFlag ?? '-o';
   const outDir = options.outDir;
   // Creates outDir if needed; release() removes it again if it is still empty (failure, signal).
-  const claim = claimOutput(outDir, flag, 'folder');
+  // The loop awaits every file, so a signal is handled within a file's time: Ctrl-C removes the
+  // partial data set and the lock at once.
+  const claim = claimOutput(outDir, flag, { kind: 'folder', releaseOnSignal: true });
   try {
     checkReplaceable(outDir, flag);
     const staging = join(outDir, STAGING);

@@ -5,7 +5,7 @@ import { dirname, basename, join } from 'node:path';
 import { SnnError, fsError } from '../errors.ts';
 
 export { claimOutput, lockPathOf } from './output-claim.ts';
-export type { OutputClaim, OutputKind } from './output-claim.ts';
+export type { ClaimOptions, OutputClaim, OutputKind } from './output-claim.ts';
 
 let counter = 0;
 

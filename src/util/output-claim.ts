@@ -20,9 +20,23 @@ export interface OutputClaim {
 /** Whether the output is one file (export, checkpoint, report) or a folder the command fills (data emulate). */
 export type OutputKind = 'file' | 'folder';
 
+export interface ClaimOptions {
+  /** Default 'file'. */
+  kind?: OutputKind;
+  /**
+   * Release the claim (remove the lock and the scratch) on SIGINT/SIGTERM/SIGHUP, then die of the
+   * signal. Only for commands whose event loop turns often (they await): a signal handler runs
+   * between tasks, so in a command that computes synchronously for a while, Ctrl-C would wait for
+   * that work and the output might still be written. Default false: the signal kills at once and
+   * the lock it leaves is stale, taken over by the next run.
+   */
+  releaseOnSignal?: boolean;
+}
+
 /** Locks held by this process, by absolute lock path, so that exit and signals can release them. */
 const held = new Map<string, () => void>();
-let handlersInstalled = false;
+let exitHandlerInstalled = false;
+let signalHandlersInstalled = false;
 
 /** The lock file of an output: a hidden sibling, so that every run writing that path meets it. */
 export function lockPathOf(path: string): string {
@@ -61,17 +75,53 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', () => { for (const release of [...held.values()]) release(); });
+/**
+ * When a process started, in clock ticks since boot (Linux /proc/PID/stat, field 22), or undefined
+ * where there is no /proc. With the pid it names one process for good: after a kill -9 and a
+ * restart the pid may belong to another process (containers reuse small pids), whose start differs.
+ */
+function startTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses; the fields after its ')' do not.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the process holding a lock whose text is `PID [START]`, or undefined if that process is gone. */
+function lockOwner(text: string): number | undefined {
+  const [pidText, start] = text.trim().split(/\s+/);
+  const pid = Number(pidText);
+  if (!pidAlive(pid)) return undefined;
+  if (start !== undefined) {
+    const now = startTicks(pid);
+    if (now !== undefined && now !== start) return undefined;
+  }
+  return pid;
+}
+
+function releaseAll(): void {
+  for (const release of [...held.values()]) release();
+}
+
+function releaseOnExit(): void {
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  process.on('exit', releaseAll);
+}
+
+function releaseOnSignals(): void {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
       // A command that handles the signal itself (train writes a checkpoint) exits through
-      // process.exit, which releases the locks on 'exit'. Alone, keep the default behaviour:
+      // process.exit, which releases the claims on 'exit'. Alone, keep the default outcome:
       // release, then die of the same signal.
       if (process.listenerCount(signal) > 1) return;
-      for (const release of [...held.values()]) release();
+      releaseAll();
       process.removeListener(signal, onSignal);
       process.kill(process.pid, signal);
     };
@@ -86,12 +136,14 @@ function installHandlers(): void {
  * below a regular file, a folder that cannot be created or written (tried for real by creating
  * the lock file there, since permission bits say nothing to root), and an output that another
  * running snn-export holds. The lock is `.NAME.lock` next to the output, created exclusively and
- * holding the pid; a lock whose process is gone (kill -9) is taken over. Missing folders are
+ * holding the pid (and the process's start time, so that a reused pid is not mistaken for the
+ * writer); a lock whose process is gone (kill -9, Ctrl-C) is taken over. Missing folders are
  * created; `release()` removes the lock, and the folders it created if nothing was written
- * there (a folder output is created too, and removed again if it stays empty). Locks are also
- * released on exit and on SIGINT/SIGTERM/SIGHUP.
+ * there (a folder output is created too, and removed again if it stays empty). Claims are also
+ * released on exit (process.exit, an uncaught error) and, if asked, on signals.
  */
-export function claimOutput(path: string, flag: string, kind: OutputKind = 'file'): OutputClaim {
+export function claimOutput(path: string, flag: string, options: ClaimOptions = {}): OutputClaim {
+  const kind = options.kind ?? 'file';
   const dir = dirname(path) || '.';
   const lockPath = lockPathOf(path);
   const key = resolve(lockPath);
@@ -132,7 +184,7 @@ export function claimOutput(path: string, flag: string, kind: OutputKind = 'file
       throw fsError(`option ${flag}: ${path}`, 'write', err);
     }
     try {
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, `${process.pid} ${startTicks(process.pid) ?? ''}`.trim() + '\n');
     } catch (err) {
       closeSync(fd);
       try { unlinkSync(lockPath); } catch { /* already gone */ }
@@ -144,11 +196,11 @@ export function claimOutput(path: string, flag: string, kind: OutputKind = 'file
   };
 
   if (!tryCreateLock()) {
-    let owner = NaN;
-    try { owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10); } catch { /* vanished or unreadable: treat as stale */ }
+    let owner: number | undefined;
+    try { owner = lockOwner(readFileSync(lockPath, 'utf8')); } catch { /* vanished or unreadable: treat as stale */ }
     // Our own pid in a lock we do not hold is a leftover of an earlier process that had the same
     // pid (common in containers), so it is stale too.
-    if (owner !== process.pid && pidAlive(owner)) {
+    if (owner !== undefined && owner !== process.pid) {
       throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (pid ${owner}); wait for it to finish, or remove ${lockPath} if that process is not snn-export`);
     }
     try { unlinkSync(lockPath); } catch (err) {
@@ -171,6 +223,7 @@ export function claimOutput(path: string, flag: string, kind: OutputKind = 'file
     removeCreatedFolders();
   };
   held.set(key, release);
-  installHandlers();
+  releaseOnExit();
+  if (options.releaseOnSignal) releaseOnSignals();
   return { path, lockPath, release, discardOnRelease: (p: string) => { scratch.push(p); } };
 }
