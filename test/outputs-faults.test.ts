@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_CODES, SnnError } from '../src/errors.ts';
@@ -125,6 +125,16 @@ describe('outputs that cannot be files', () => {
     const r = cli('import', 'nir', join(dir, 'whatever.nir'), '-o', join(file, 'sub', 'ck.safetensors'));
     assert.equal(r.status, EXIT_CODES.io, r.stderr);
     assertOneLine(r.stderr, /option -o: .*plain\.txt\/sub\/ck\.safetensors: cannot write: .*plain\.txt is a file, not a folder$/);
+  });
+
+  test('-o naming a pipe (or a device such as /dev/null): refused, not replaced by a file', (t) => {
+    const fifo = join(dir, 'a-pipe');
+    const made = spawnSync('mkfifo', [fifo]);
+    if (made.status !== 0) return t.skip('mkfifo is not available');
+    const r = cli('export', 'onnx', ckPath, '-o', fifo);
+    assert.equal(r.status, EXIT_CODES.io, r.stderr);
+    assertOneLine(r.stderr, /option -o: .*a-pipe: cannot write: it is a device, pipe or socket, not a regular file$/);
+    assert.ok(lstatSync(fifo).isFIFO());
   });
 
   test('data emulate -o naming a regular file, or a folder of other files: refused, nothing written', () => {

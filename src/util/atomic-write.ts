@@ -39,7 +39,10 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | string | (Uin
   const parts = Array.isArray(chunks) ? chunks : [chunks];
   try {
     // Renaming onto a folder fails only after all the bytes were written; say it first.
-    if (statSync(path).isDirectory()) throw new SnnError('io', `${path}: cannot write: it is a folder, not a file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new SnnError('io', `${path}: cannot write: it is a folder, not a file`);
+    // The rename would replace a device (/dev/null, as root) or a pipe with a regular file.
+    if (!st.isFile()) throw new SnnError('io', `${path}: cannot write: it is a device, pipe or socket, not a regular file`);
   } catch (err) {
     if (err instanceof SnnError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

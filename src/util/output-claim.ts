@@ -153,6 +153,8 @@ export function claimOutput(path: string, flag: string, options: ClaimOptions = 
     const st = statSync(path);
     if (kind === 'file' && st.isDirectory()) throw refuse(flag, path, 'it is a folder, not a file');
     if (kind === 'folder' && !st.isDirectory()) throw refuse(flag, path, 'it is a file, not a folder');
+    // Renaming a temporary file onto /dev/null (as root) would replace the device with a file.
+    if (kind === 'file' && !st.isFile()) throw refuse(flag, path, 'it is a device, pipe or socket, not a regular file');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (err instanceof SnnError) throw err;
