@@ -192,7 +192,7 @@ describe('two writers of one output', () => {
     assert.ok(!existsSync(lock));
   });
 
-  test('export: a lock held by a live process refuses the export; a reused pid or a process that is gone does not', async () => {
+  test('export: a lock held by a live process refuses the export; a reused pid or a process that is gone does not, and its temporary file is removed', async () => {
     const out = join(dir, 'locked.onnx');
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
@@ -214,6 +214,8 @@ describe('two writers of one output', () => {
       holder.kill();
       await gone;
     }
+    // What a writer killed half-way through writeFileAtomic leaves: the next claim removes it.
+    writeFileSync(join(dir, `.locked.onnx.${holder.pid}.0badc0de.0.tmp`), 'half a model');
     const r = cli('export', 'onnx', ckPath, '-o', out);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(out));

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SnnError, fsError } from '../errors.ts';
 import { makeFolders } from './make-folders.ts';
@@ -130,6 +130,27 @@ function releaseOnSignals(): void {
 }
 
 /**
+ * Removes the temporary files of `path` (`.NAME.PID.TAG.N.tmp`, from writeFileAtomic) that a
+ * process which no longer runs left behind when it was killed mid-write. Called with the lock held,
+ * so no live writer of this output can own them; a live process's files are kept all the same.
+ */
+function removeStaleTemporaries(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path) || '.');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pidAlive(pid)) continue;
+    try { unlinkSync(join(dirname(path) || '.', name)); } catch { /* gone meanwhile */ }
+  }
+}
+
+/**
  * Claims an output before any long work starts, so that a run that cannot write its result fails
  * in the first second with one `io` line (exit 10) naming `flag` and `path` instead of after the
  * work. It refuses: a file output that is a folder (or a folder output that is a file), a path
@@ -210,6 +231,8 @@ export function claimOutput(path: string, flag: string, options: ClaimOptions = 
     }
     if (!tryCreateLock()) throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (it took the lock at the same moment)`);
   }
+
+  removeStaleTemporaries(path);
 
   let released = false;
   const scratch: string[] = [];
