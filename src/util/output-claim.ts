@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SnnError, fsError } from '../errors.ts';
 import { makeFolders } from './make-folders.ts';
@@ -129,6 +129,48 @@ function releaseOnSignals(): void {
   }
 }
 
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The text of an existing lock, or undefined if it vanished. A lock is created empty and its pid
+ * written just after, so an empty one is read again for a moment before it counts as stale.
+ */
+function readLockText(lockPath: string): string | undefined {
+  for (let attempt = 0; ; attempt++) {
+    let text: string;
+    try {
+      text = readFileSync(lockPath, 'utf8');
+    } catch {
+      return undefined;
+    }
+    if (text.trim() !== '' || attempt === 10) return text;
+    sleepMs(20);
+  }
+}
+
+/**
+ * Removes a lock judged stale (its text `judged`). It is first moved aside and checked: if another
+ * run took it over between our reading and the move, the lock moved is that run's fresh one, so it
+ * is put back and the claim fails, instead of both runs going on as writers.
+ */
+function takeOverStaleLock(lockPath: string, judged: string, flag: string, path: string): boolean {
+  const aside = `${lockPath}.${process.pid}.stale`;
+  try {
+    renameSync(lockPath, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw fsError(`option ${flag}: ${path}`, 'write', err);
+  }
+  let moved: string | undefined;
+  try { moved = readFileSync(aside, 'utf8'); } catch { /* unreadable: treat as the stale one */ }
+  const fresh = moved !== undefined && moved !== judged;
+  if (fresh) try { linkSync(aside, lockPath); } catch { /* a third run holds it now */ }
+  try { unlinkSync(aside); } catch { /* gone */ }
+  return !fresh;
+}
+
 /**
  * Removes the temporary files of `path` (`.NAME.PID.TAG.N.tmp`, from writeFileAtomic) that a
  * process which no longer runs left behind when it was killed mid-write. Called with the lock held,
@@ -219,17 +261,16 @@ export function claimOutput(path: string, flag: string, options: ClaimOptions = 
   };
 
   if (!tryCreateLock()) {
-    let owner: number | undefined;
-    try { owner = lockOwner(readFileSync(lockPath, 'utf8')); } catch { /* vanished or unreadable: treat as stale */ }
+    const text = readLockText(lockPath);
+    const owner = text === undefined ? undefined : lockOwner(text);
     // Our own pid in a lock we do not hold is a leftover of an earlier process that had the same
     // pid (common in containers), so it is stale too.
     if (owner !== undefined && owner !== process.pid) {
       throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (pid ${owner}); wait for it to finish, or remove ${lockPath} if that process is not snn-export`);
     }
-    try { unlinkSync(lockPath); } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(`option ${flag}: ${path}`, 'write', err);
+    if (!takeOverStaleLock(lockPath, text ?? '', flag, path) || !tryCreateLock()) {
+      throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (it took the lock at the same moment)`);
     }
-    if (!tryCreateLock()) throw new SnnError('io', `option ${flag}: ${path} is being written by another snn-export (it took the lock at the same moment)`);
   }
 
   removeStaleTemporaries(path);
