@@ -2,9 +2,9 @@
  * `npm run fault:kill -- --runs 20 [--seed 1]`: kill -9 at random points of `train`, then resume.
  *
  * One uninterrupted `snn-export train` gives the reference weights. Then, run by run, the same
- * command is started and killed with SIGKILL at a seeded random moment of its training (between
- * its first checkpoint and its end, as the reference run timed them); the checkpoint it left, if
- * any, must load; `train --resume` (or, with no checkpoint yet, the same command again) must run
+ * command is started and killed with SIGKILL at a seeded random moment of its training: a delay
+ * after its first checkpoint appears, drawn up to the time the reference run trained after its
+ * own first checkpoint. The checkpoint it left must load; `train --resume` (or, with no checkpoint yet, the same command again) must run
  * to the end; and every tensor of the final checkpoint (weights and Adam's moments) must equal the
  * reference's bit for bit. Prints one row per run and exits 1 if any run differs.
  */
@@ -71,7 +71,8 @@ export function sameTensors(a: string, b: string): boolean {
 }
 
 export interface KillRunResult {
-  killedAt: number;
+  /** Seconds after the run's first checkpoint appeared. */
+  killedAfter: number;
   /** Whether the kill landed (the run had not finished by itself). */
   killed: boolean;
   /** The checkpoint the killed run left: epoch and batch, or undefined when it wrote none. */
@@ -82,10 +83,17 @@ export interface KillRunResult {
   identical: boolean;
 }
 
-/** Kills a short run at `killAt` seconds, checks its checkpoint, finishes it and compares with `reference`. */
-export async function killAndResume(dir: string, name: string, killAt: number, reference: string, args = SHORT_RUN): Promise<KillRunResult> {
+/**
+ * Kills a short run `delay` seconds after its first checkpoint appeared, checks the checkpoint it
+ * left, finishes the run and compares its tensors with `reference`.
+ */
+export async function killAndResume(dir: string, name: string, delay: number, reference: string, args = SHORT_RUN): Promise<KillRunResult> {
   const out = join(dir, `${name}.safetensors`);
-  const killedRun = await runTrain(args, out, (elapsed) => (elapsed >= killAt ? 'SIGKILL' : undefined));
+  let since: number | undefined;
+  const killedRun = await runTrain(args, out, (elapsed, checkpointed) => {
+    if (checkpointed) since ??= elapsed;
+    return since !== undefined && elapsed >= since + delay ? 'SIGKILL' : undefined;
+  });
   const killed = killedRun.signal === 'SIGKILL';
   let checkpoint: KillRunResult['checkpoint'];
   if (existsSync(out)) {
@@ -95,7 +103,7 @@ export async function killAndResume(dir: string, name: string, killAt: number, r
   const finishedBy = !killed ? 'none' : checkpoint ? 'resume' : 'restart';
   const finish = finishedBy === 'none' ? killedRun : await runTrain(finishedBy === 'resume' ? ['--resume', '--no-progress'] : args, out);
   const identical = finish.code === 0 && sameTensors(out, reference);
-  return { killedAt: killAt, killed, checkpoint, finishedBy, finishExit: finish.code, identical };
+  return { killedAfter: delay, killed, checkpoint, finishedBy, finishExit: finish.code, identical };
 }
 
 async function main(): Promise<void> {
@@ -109,21 +117,21 @@ async function main(): Promise<void> {
     if (ref.code !== 0) throw new Error(`the reference run failed (exit ${ref.code}): ${ref.stderr}`);
     const start = ref.firstCheckpointSeconds ?? 0;
     process.stdout.write(`reference: snn-export train ${SHORT_RUN.join(' ')} (${ref.seconds.toFixed(1)} s, first checkpoint at ${start.toFixed(1)} s)\n`);
-    process.stdout.write('run  kill -9 at  checkpoint left      finished by         exit  weights\n');
+    process.stdout.write('run  kill -9 after first checkpoint  checkpoint left      finished by         exit  weights\n');
     const rng = new Random(seed);
     let failures = 0;
     for (let i = 1; i <= runs; i++) {
-      // Between the reference's first checkpoint and its end: the training, where a kill costs work.
-      const killAt = start + rng.next() * (ref.seconds - start);
+      // Within the training, where a kill costs work: up to the reference's time from its first checkpoint to its end.
+      const delay = rng.next() * (ref.seconds - start);
       let row: string;
       try {
-        const r = await killAndResume(dir, `run${i}`, killAt, reference);
+        const r = await killAndResume(dir, `run${i}`, delay, reference);
         if (!r.identical) failures++;
         const left = r.checkpoint ? `epoch ${r.checkpoint.epoch}, batch ${String(r.checkpoint.batch).padStart(2)}` : r.killed ? 'none' : '(run had ended)';
-        row = `${String(i).padStart(3)}  ${r.killedAt.toFixed(2).padStart(8)} s  ${left.padEnd(19)} ${(r.finishedBy === 'resume' ? 'train --resume' : r.finishedBy === 'restart' ? 'train (again)' : '-').padEnd(18)}  ${String(r.finishExit).padStart(4)}  ${r.identical ? 'identical' : 'DIFFERENT'}`;
+        row = `${String(i).padStart(3)}  ${`+${r.killedAfter.toFixed(2)} s`.padStart(30)}  ${left.padEnd(19)} ${(r.finishedBy === 'resume' ? 'train --resume' : r.finishedBy === 'restart' ? 'train (again)' : '-').padEnd(18)}  ${String(r.finishExit).padStart(4)}  ${r.identical ? 'identical' : 'DIFFERENT'}`;
       } catch (err) {
         failures++;
-        row = `${String(i).padStart(3)}  ${killAt.toFixed(2).padStart(8)} s  FAILED: ${(err as Error).message.split('\n')[0]}`;
+        row = `${String(i).padStart(3)}  ${`+${delay.toFixed(2)} s`.padStart(30)}  FAILED: ${(err as Error).message.split('\n')[0]}`;
       }
       process.stdout.write(`${row}\n`);
     }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EXIT_CODES } from '../src/errors.ts';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import { parseRecipe } from '../src/train/recipes.ts';
-import { SHORT_RUN, runTrain, sameTensors } from '../bench/kill-resume.ts';
+import { SHORT_RUN, killAndResume, runTrain, sameTensors } from '../bench/kill-resume.ts';
 
 const root = join(import.meta.dirname, '..');
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/snn-export.js'), ...args], { cwd: root, encoding: 'utf8' });
@@ -43,19 +43,12 @@ test('Ctrl-C (SIGINT) during train writes a checkpoint, prints where and how to 
 
 test('kill -9 during train: the checkpoint left loads, --resume runs to the end with the uninterrupted weights bit for bit', async () => {
   assert.equal((await referenceRun).code, 0);
-  const out = join(dir, 'kill.safetensors');
-  let since: number | undefined;
   // A few batches after the first checkpoint, so that the kill lands mid-training.
-  const killed = await runTrain(SHORT_RUN, out, (elapsed, checkpointed) => {
-    if (checkpointed) since ??= elapsed;
-    return since !== undefined && elapsed > since + 0.15 ? 'SIGKILL' : undefined;
-  });
-  assert.equal(killed.signal, 'SIGKILL', 'the run was still training when killed');
-  const ck = loadCheckpoint(out);
-  assert.ok(ck.progress && (ck.progress.epoch < 2), `the checkpoint left is mid-run (${JSON.stringify(ck.progress)})`);
-  const resumed = await runTrain(['--resume', '--no-progress'], out);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.ok(sameTensors(out, reference), 'resumed weights equal the uninterrupted run bit for bit');
+  const r = await killAndResume(dir, 'kill', 0.15, reference);
+  assert.ok(r.killed, 'the run was still training when killed');
+  assert.ok(r.checkpoint && r.checkpoint.epoch < 2, `the checkpoint left loads and is mid-run (${JSON.stringify(r.checkpoint)})`);
+  assert.deepEqual([r.finishedBy, r.finishExit], ['resume', 0]);
+  assert.ok(r.identical, 'resumed weights equal the uninterrupted run bit for bit');
 });
 
 test('train refuses, before any work and in one line, an existing checkpoint, flags that cannot apply and runs with nothing to train on', async () => {

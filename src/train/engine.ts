@@ -401,13 +401,18 @@ export class TrainingEngine {
     }
     const bounds = Array.from({ length: workers + 1 }, (_, i) => Math.round((i * B) / workers));
     const masks = this.dropoutFeeds(B, plan);
-    const parts = await Promise.all(Array.from({ length: workers }, (_, i) => {
+    // Every share settles before an error is thrown: a worker torn down (dispose) while its native
+    // session still runs would take the whole process down instead of giving one error line.
+    const settled = await Promise.allSettled(Array.from({ length: workers }, (_, i) => {
       const [from, to] = [bounds[i], bounds[i + 1]];
       const labels = oneHot(batch.labels.subarray(from, to), K, this.cfg.labelSmoothing);
       const share: Record<string, WorkerTensor> = { ...common, input: sliceSamples(batch, from, to, resolved.spec.encoder.kind === 'direct'), labels: { data: labels, dims: [to - from, K] } };
       for (const [name, { data, dims }] of masks) share[name] = { data: data.slice(from * dims[1], to * dims[1]), dims: [to - from, dims[1]] };
       return this.pool!.run(i, key, model, share);
     }));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const parts = settled.map((r) => (r as PromiseFulfilledResult<Record<string, Float32Array>>).value);
     const grads: Record<string, ort.Tensor> = {};
     const trainable = Object.keys(parts[0]).filter((k) => k.startsWith('grad.')).map((k) => k.slice(5));
     for (const p of trainable) {
