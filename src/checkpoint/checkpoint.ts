@@ -5,6 +5,7 @@ import type { ResolvedSpec } from '../spec/validate.ts';
 import { validateSpec } from '../spec/validate.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { readInput } from '../util/read-input.ts';
+import { shown } from '../util/shown.ts';
 import type { Tensor } from '../util/tensor.ts';
 import { MAX_SAFETENSORS_BYTES, decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 
@@ -94,7 +95,7 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 /** A metadata field that must be a JSON object when present. */
 function objectField(where: string, field: string, text: string | undefined): Record<string, unknown> | undefined {
   const v = parseJson(where, field, text);
-  if (v !== undefined && !isRecord(v)) throw malformed(where, `metadata '${field}' must be a JSON object, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  if (v !== undefined && !isRecord(v)) throw malformed(where, `metadata '${field}' must be a JSON object, got ${shown(v)}`);
   return v;
 }
 
@@ -127,7 +128,7 @@ function checkMoments(where: string, role: string, moments: Map<string, Tensor>,
 export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, where);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw malformed(where, `metadata 'format' is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}' (a safetensors file, but not an snn-export checkpoint)`);
+    throw malformed(where, `metadata 'format' is ${shown(metadata.format)}, expected '${CHECKPOINT_FORMAT}' (a safetensors file, but not an snn-export checkpoint)`);
   }
   if (metadata.format_version !== String(CHECKPOINT_VERSION)) {
     throw new SnnError('incompatibleVersion', `${where}: checkpoint format version ${metadata.format_version} is not supported by this snn-export (reads version ${CHECKPOINT_VERSION})`);
@@ -150,7 +151,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   let step: number | undefined;
   if (metadata.optimizer_step !== undefined) {
     step = Number(metadata.optimizer_step);
-    if (!isCount(step)) throw malformed(where, `metadata 'optimizer_step' must be a non-negative integer, got ${JSON.stringify(metadata.optimizer_step.slice(0, 40))}`);
+    if (!isCount(step)) throw malformed(where, `metadata 'optimizer_step' must be a non-negative integer, got ${shown(metadata.optimizer_step)}`);
   }
   const history = parseJson(where, 'history', metadata.history) ?? [];
   if (!Array.isArray(history) || !history.every((h) => isRecord(h) && isCount(h.epoch))) {
@@ -158,7 +159,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   }
   const progress = objectField(where, 'progress', metadata.progress);
   if (progress && (!isCount(progress.epoch) || !isCount(progress.batch))) {
-    throw malformed(where, `metadata 'progress' must hold non-negative integers 'epoch' and 'batch', got ${JSON.stringify({ epoch: progress.epoch, batch: progress.batch })}`);
+    throw malformed(where, `metadata 'progress' must hold non-negative integers 'epoch' and 'batch', got ${shown(progress.epoch)} and ${shown(progress.batch)}`);
   }
   return {
     spec,

@@ -1,5 +1,6 @@
 import { malformed } from '../errors.ts';
 import { GiB, readInput } from '../util/read-input.ts';
+import { shown } from '../util/shown.ts';
 import type { Tensor } from '../util/tensor.ts';
 
 /**
@@ -60,21 +61,21 @@ export function decodeSafetensors(bytes: Uint8Array, where: string): Safetensors
   } catch {
     throw malformed(where, 'offset 8: the header is not valid JSON (not a safetensors file)');
   }
-  if (!isRecord(header)) throw malformed(where, `offset 8: the header is ${describeJson(header)}, not a JSON object of tensors`);
+  if (!isRecord(header)) throw malformed(where, `offset 8: the header is ${shown(header)}, not a JSON object of tensors`);
   const dataStart = 8 + headerLen;
   const dataBytes = bytes.length - dataStart;
   const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const at = `${where}: tensor '${name}'`;
-    if (!isRecord(entry)) throw malformed(at, `the header entry is ${describeJson(entry)}, not an object with dtype, shape and data_offsets`);
-    if (entry.dtype !== 'F32') throw malformed(at, `dtype ${JSON.stringify(entry.dtype)} is not supported (F32 expected)`);
+    if (!isRecord(entry)) throw malformed(at, `the header entry is ${shown(entry)}, not an object with dtype, shape and data_offsets`);
+    if (entry.dtype !== 'F32') throw malformed(at, `dtype ${shown(entry.dtype)} is not supported (F32 expected)`);
     const shape = entry.shape, offsets = entry.data_offsets;
     if (!Array.isArray(shape) || shape.length > MAX_DIMS || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw malformed(at, `shape ${JSON.stringify(shape)} is not a list of at most ${MAX_DIMS} non-negative integers`);
+      throw malformed(at, `shape ${shown(shape)} is not a list of at most ${MAX_DIMS} non-negative integers`);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-      throw malformed(at, `data_offsets ${JSON.stringify(offsets)} are not two integers 0 ≤ begin ≤ end`);
+      throw malformed(at, `data_offsets ${shown(offsets)} are not two integers 0 ≤ begin ≤ end`);
     }
     const [begin, end] = offsets as [number, number];
     if (end > dataBytes) throw malformed(at, `data_offsets [${begin}, ${end}] end past the ${dataBytes} bytes of data after the header (truncated)`);
@@ -94,24 +95,15 @@ export function decodeSafetensors(bytes: Uint8Array, where: string): Safetensors
     tensors.set(e.name, { shape: e.shape, data });
   }
   const meta = header.__metadata__ ?? {};
-  if (!isRecord(meta)) throw malformed(where, `__metadata__ is ${describeJson(meta)}, not an object of strings`);
+  if (!isRecord(meta)) throw malformed(where, `__metadata__ is ${shown(meta)}, not an object of strings`);
   for (const [key, value] of Object.entries(meta)) {
-    if (typeof value !== 'string') throw malformed(where, `__metadata__ '${key}' is ${describeJson(value)}, not a string`);
+    if (typeof value !== 'string') throw malformed(where, `__metadata__ '${key}' is ${shown(value)}, not a string`);
   }
   return { tensors, metadata: meta as Record<string, string> };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A JSON value's kind for messages: `null`, `an array`, `the number 3`. */
-function describeJson(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  const text = JSON.stringify(v) ?? String(v);
-  return `the ${typeof v} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { SnnError } from '../errors.ts';
+import { shown } from '../util/shown.ts';
 import { SPEC_LIMITS } from './limits.ts';
 import type { ClifLayer, Conv2dLayer, DenseLayer, Layer, NetworkSpec, ReadoutLayer } from './types.ts';
 import { SPEC_VERSION } from './types.ts';
@@ -38,12 +39,14 @@ export interface ResolvedSpec {
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
+const KINDS = ['dense', 'conv2d', 'avgpool', 'maxpool', 'flatten', 'clif', 'readout'];
+
 function fail(where: string, what: string): never {
   throw new SnnError('invalidSpec', `${where}: ${what}`);
 }
 
 function positiveInt(v: unknown, where: string, field: string, max?: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(where, `'${field}' must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(where, `'${field}' must be a positive integer, got ${shown(v)}`);
   if (max !== undefined && v > max) fail(where, `'${field}' is ${v}, more than the limit of ${max}`);
   return v;
 }
@@ -55,7 +58,7 @@ function checkNeurons(shape: number[], where: string): void {
 }
 
 function unitInterval(v: unknown, where: string, field: string): number {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(where, `'${field}' must be a number in [0, 1], got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(where, `'${field}' must be a number in [0, 1], got ${shown(v)}`);
   return v;
 }
 
@@ -71,7 +74,7 @@ function outputShape(layer: Layer, inShape: number[], where: string): number[] {
       const k = positiveInt(layer.kernel, where, 'kernel', SPEC_LIMITS.kernel);
       const s = positiveInt(layer.stride ?? 1, where, 'stride', SPEC_LIMITS.kernel);
       const p = layer.padding ?? 0;
-      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0) fail(where, `'padding' must be a non-negative integer, got ${JSON.stringify(p)}`);
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0) fail(where, `'padding' must be a non-negative integer, got ${shown(p)}`);
       if (p > SPEC_LIMITS.kernel) fail(where, `'padding' is ${p}, more than the limit of ${SPEC_LIMITS.kernel}`);
       if (inShape.length !== 3) fail(where, `conv2d needs a [C, H, W] input, got shape [${inShape}]`);
       const [, h, w] = inShape;
@@ -91,8 +94,8 @@ function outputShape(layer: Layer, inShape: number[], where: string): number[] {
     case 'clif':
       unitInterval(layer.alpha, where, 'alpha');
       unitInterval(layer.beta, where, 'beta');
-      if (layer.theta !== undefined && !(typeof layer.theta === 'number' && layer.theta > 0)) fail(where, `'theta' must be a positive number, got ${JSON.stringify(layer.theta)}`);
-      if (layer.reset !== undefined && layer.reset !== 'subtract' && layer.reset !== 'zero') fail(where, `'reset' must be 'subtract' or 'zero', got ${JSON.stringify(layer.reset)}`);
+      if (layer.theta !== undefined && !(typeof layer.theta === 'number' && layer.theta > 0)) fail(where, `'theta' must be a positive number, got ${shown(layer.theta)}`);
+      if (layer.reset !== undefined && layer.reset !== 'subtract' && layer.reset !== 'zero') fail(where, `'reset' must be 'subtract' or 'zero', got ${shown(layer.reset)}`);
       return inShape;
     case 'readout':
       unitInterval(layer.alpha, where, 'alpha');
@@ -100,7 +103,7 @@ function outputShape(layer: Layer, inShape: number[], where: string): number[] {
       if (inShape.length !== 1) fail(where, `the readout needs a flat input, got shape [${inShape}]`);
       return inShape;
     default:
-      fail(where, `unknown layer kind ${JSON.stringify((layer as { kind: unknown }).kind)}; known: dense, conv2d, avgpool, maxpool, flatten, clif, readout`);
+      fail(where, `unknown layer kind ${shown((layer as { kind: unknown }).kind)}; known: ${KINDS.join(', ')}`);
   }
 }
 
@@ -112,7 +115,7 @@ function resolveNames(layers: Layer[]): string[] {
     const n = (counts.get(layer.kind) ?? 0) + 1;
     counts.set(layer.kind, n);
     const name = layer.name ?? `${layer.kind}${n}`;
-    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`layer ${i + 1}`, `name ${JSON.stringify(name)} must be an identifier (letters, digits, _)`);
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`layer ${i + 1}`, `name ${shown(name)} must be an identifier (letters, digits, _)`);
     if (seen.has(name)) fail(`layer ${i + 1} (${layer.kind} '${name}')`, 'duplicate layer name');
     seen.add(name);
     return name;
@@ -125,21 +128,21 @@ function resolveNames(layers: Layer[]): string[] {
  */
 export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   if (typeof spec !== 'object' || spec === null) fail('spec', 'must be a JSON object');
-  if (spec.version !== SPEC_VERSION) fail('spec', `version ${JSON.stringify(spec.version)} is not supported (expected ${SPEC_VERSION})`);
-  if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0 || spec.inputShape.length > 3) fail('spec.inputShape', `must be an array of 1 to 3 positive integers, got ${JSON.stringify(spec.inputShape)}`);
+  if (spec.version !== SPEC_VERSION) fail('spec', `version ${shown(spec.version)} is not supported (expected ${SPEC_VERSION})`);
+  if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0 || spec.inputShape.length > 3) fail('spec.inputShape', `must be an array of 1 to 3 positive integers, got ${shown(spec.inputShape)}`);
   spec.inputShape.forEach((d, i) => positiveInt(d, 'spec.inputShape', `[${i}]`, SPEC_LIMITS.neuronsPerLayer));
   checkNeurons(spec.inputShape, 'spec.inputShape');
   positiveInt(spec.timeSteps, 'spec', 'timeSteps', SPEC_LIMITS.timeSteps);
-  if (typeof spec.name !== 'string') fail('spec', `'name' must be a string, got ${JSON.stringify(spec.name)}`);
+  if (typeof spec.name !== 'string') fail('spec', `'name' must be a string, got ${shown(spec.name)}`);
   const enc = spec.encoder;
-  if (typeof enc !== 'object' || enc === null || !['direct', 'rate', 'events'].includes(enc.kind)) fail('spec.encoder', `kind must be 'direct', 'rate' or 'events', got ${JSON.stringify(enc?.kind)}`);
+  if (typeof enc !== 'object' || enc === null || !['direct', 'rate', 'events'].includes(enc.kind)) fail('spec.encoder', `kind must be 'direct', 'rate' or 'events', got ${shown(enc?.kind)}`);
   if (enc.kind === 'rate' && !Number.isInteger(enc.seed)) fail('spec.encoder', `rate encoder needs an integer 'seed'`);
   if (enc.kind === 'events' && (spec.inputShape.length !== 3 || spec.inputShape[0] !== 2)) fail('spec.inputShape', `event input must be [2, H, W] (ON/OFF), got [${spec.inputShape}]`);
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) fail('spec.layers', 'must be a non-empty array');
   if (spec.layers.length > SPEC_LIMITS.layers) fail('spec.layers', `${spec.layers.length} layers, more than the limit of ${SPEC_LIMITS.layers}`);
   spec.layers.forEach((layer, i) => {
-    if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) fail(`layer ${i + 1}`, `must be an object with a 'kind', got ${JSON.stringify(layer)}`);
-    if (typeof layer.kind !== 'string') fail(`layer ${i + 1}`, `'kind' must be one of dense, conv2d, avgpool, maxpool, flatten, clif, readout, got ${JSON.stringify((layer as { kind: unknown }).kind)}`);
+    if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) fail(`layer ${i + 1}`, `must be an object with a 'kind', got ${shown(layer)}`);
+    if (!KINDS.includes((layer as { kind: unknown }).kind as string)) fail(`layer ${i + 1}`, `unknown layer kind ${shown((layer as { kind: unknown }).kind)}; known: ${KINDS.join(', ')}`);
   });
 
   const names = resolveNames(spec.layers);
@@ -169,7 +172,7 @@ export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   if (last.layer.kind !== 'readout') fail(describe(last), 'the last layer must be a readout');
   const classes = last.outShape[0];
   if (spec.classNames !== undefined && (!Array.isArray(spec.classNames) || spec.classNames.length !== classes)) {
-    fail('spec.classNames', `must list ${classes} names (the readout size), got ${Array.isArray(spec.classNames) ? spec.classNames.length : JSON.stringify(spec.classNames)}`);
+    fail('spec.classNames', `must list ${classes} names (the readout size), got ${Array.isArray(spec.classNames) ? spec.classNames.length : shown(spec.classNames)}`);
   }
   if (spec.classNames?.some((c) => typeof c !== 'string')) fail('spec.classNames', 'must be strings');
   return { spec, layers, blocks, classes };
