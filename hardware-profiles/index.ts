@@ -11,6 +11,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SnnError } from '../src/errors.ts';
 import type { HardwareProfile } from '../src/quantize/profile.ts';
 import { val } from '../src/quantize/profile.ts';
+import { SPEC_LIMITS } from '../src/spec/limits.ts';
 import { MiB, readInputJson } from '../src/util/read-input.ts';
 
 /** Largest profile file read (README, "Limits on input files"); the bundled ones are under 11 KB. */
@@ -69,6 +70,18 @@ export function validateProfile(data: unknown, where: string): HardwareProfile {
   const p = data as HardwareProfile;
   if (!(val(p.weights.min) < 0 && val(p.weights.max) > 0)) fail(where, `weights.min must be negative and weights.max positive, got ${val(p.weights.min)} and ${val(p.weights.max)}`);
   if (val(p.weights.exponent.min) > val(p.weights.exponent.max)) fail(where, `weights.exponent.min ${val(p.weights.exponent.min)} exceeds weights.exponent.max ${val(p.weights.exponent.max)}`);
+  // Ranges the arithmetic can hold: shifts within a 64-bit word, integers within int32, delays within a run.
+  const within = (field: string, v: number, lo: number, hi: number) => {
+    if (!(v >= lo && v <= hi)) fail(where, `${field} is ${v}, outside [${lo}, ${hi}]`);
+  };
+  within('weights.exponent.min', val(p.weights.exponent.min), -64, 64);
+  within('weights.exponent.max', val(p.weights.exponent.max), -64, 64);
+  within('weights.min', val(p.weights.min), -(2 ** 31), 0);
+  within('weights.max', val(p.weights.max), 0, 2 ** 31 - 1);
+  within('synapse.inputShift', val(p.synapse.inputShift), 0, 64);
+  within('threshold.shift', val(p.threshold.shift), 0, 64);
+  within('threshold.max', val(p.threshold.max), 1, 2 ** 31 - 1);
+  within('synapse.delaySteps', val(p.synapse.delaySteps), 0, SPEC_LIMITS.timeSteps);
   const l = p.limits;
   if (l.kernelMemory && l.cores && l.kernelMemory.value.length !== val(l.cores)) fail(where, `limits.kernelMemory lists ${l.kernelMemory.value.length} cores, limits.cores says ${val(l.cores)}`);
   if (l.neuronMemory && l.kernelMemory && l.neuronMemory.value.length !== l.kernelMemory.value.length) fail(where, `limits.neuronMemory lists ${l.neuronMemory.value.length} cores, limits.kernelMemory ${l.kernelMemory.value.length}`);

@@ -245,7 +245,10 @@ function placeOnePerCore(profile: HardwareProfile, chipBlocks: Block[]): LayerPl
   const needs = chipBlocks.map(dynapcnnMemory);
   const fits = (layer: number, core: number) => !kernelMem || !neuronMem || (needs[layer].kernel <= kernelMem[core] && needs[layer].neuron <= neuronMem[core]);
   for (let i = 0; i < chipBlocks.length; i++) {
-    if (![...Array(cores).keys()].some((c) => fits(i, c))) {
+    // Without memory lists every core fits; with them, `cores` equals their length (validateProfile).
+    let anyCore = !kernelMem || !neuronMem;
+    for (let c = 0; !anyCore && c < Math.min(cores, kernelMem!.length); c++) anyCore = fits(i, c);
+    if (!anyCore) {
       const maxK = Math.max(...(kernelMem ?? [0])), maxN = Math.max(...(neuronMem ?? [0]));
       refuse(profile, `${describe(chipBlocks[i].weighted)} needs ${needs[i].kernel} kernel and ${needs[i].neuron} neuron memory entries; the largest core has ${maxK} and ${maxN} (limits.kernelMemory, limits.neuronMemory)`);
     }
