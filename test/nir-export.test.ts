@@ -51,7 +51,7 @@ const isVlenUtf8Scalar = (d: Dataset): boolean => d.metadata.type === 3 && d.met
 
 test('the export follows nir.write\'s layout and the reader traps of targets.md §1', async () => {
   const path = join(dir, 'conv.nir');
-  const summary = await exportNir(checkpointOf(convSpec), path, { dt: 1e-4, allowSubtractReset: false, pooling: 'avg' });
+  const summary = await exportNir(checkpointOf(convSpec), path, { dt: 1e-4, allowSubtractReset: false, pooling: 'avg', readout: 'cubali' });
   assert.match(summary, /Input → Conv2d → AvgPool2d → CubaLIF → Conv2d → CubaLIF → Flatten → Linear → CubaLIF → Affine → CubaLI → Output/);
   assert.deepEqual([...readFileSync(path).subarray(0, 8)], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
   const resolved = validateSpec(convSpec);
@@ -120,6 +120,50 @@ test('the export follows nir.write\'s layout and the reader traps of targets.md 
   });
 });
 
+test('by default the readout is LI → LI (CubaLI\'s two stages), and a network that starts by flattening gets a flat Input and no Flatten', async () => {
+  const spec: NetworkSpec = {
+    version: 1, name: 'flat', inputShape: [1, 6, 5], encoder: { kind: 'direct' }, timeSteps: 4,
+    layers: [{ kind: 'flatten' }, { kind: 'dense', units: 8 }, { kind: 'clif', alpha: 0.9, beta: 0.8, reset: 'zero' }, { kind: 'dense', units: 3 }, { kind: 'readout', alpha: 0.6, beta: 0.75 }],
+  };
+  const path = join(dir, 'flat.nir');
+  const summary = await exportNir(checkpointOf(spec), path, { dt: 1e-4, allowSubtractReset: false, pooling: 'avg' });
+  assert.match(summary, /\(Input → Affine → CubaLIF → Affine → LI → LI → Output\)/);
+  open(path, (f) => {
+    const nodes = f.get('node/nodes') as Group;
+    assert.deepEqual([...ds(nodes, 'input/shape').value as BigInt64Array], [30n]);
+    assert.deepEqual([...ds(f, 'node/metadata/input_shape').value as BigInt64Array], [1n, 6n, 5n]);
+    assert.equal(ds(f, 'node/metadata/readout').value, 'li');
+    assert.deepEqual((ds(f, 'node/edges').value as string[]).slice(-6), ['dense2', 'readout1_syn', 'readout1_syn', 'readout1', 'readout1', 'output']);
+    const first = (p: string): number => (ds(nodes, p).value as Float64Array)[0];
+    for (const key of ['readout1_syn', 'readout1']) {
+      assert.deepEqual((nodes.get(key) as Group).keys().filter((k) => k !== 'type').sort(), ['r', 'tau', 'v_leak']);
+      assert.equal(ds(nodes, `${key}/type`).value, 'LI');
+      assert.deepEqual(ds(nodes, `${key}/tau`).shape, [3]);
+    }
+    // Stage 1 is the synaptic current (tau_syn, r = w_in), stage 2 the membrane (tau_mem, r): gains of 1.
+    assert.ok(Math.abs(first('readout1_syn/tau') - 1e-4 / 0.4) < 1e-15);
+    assert.equal(first('readout1_syn/r'), first('readout1_syn/tau') / 1e-4);
+    assert.ok(Math.abs(first('readout1/tau') - 1e-4 / 0.25) < 1e-15);
+    assert.equal(first('readout1/r'), first('readout1/tau') / 1e-4);
+  });
+});
+
+test('the cubalif readout form has a power-of-ten threshold above what its membrane can reach', async () => {
+  const ck = checkpointOf(convSpec);
+  const path = join(dir, 'cubalif.nir');
+  await exportNir(ck, path, { dt: 1e-4, allowSubtractReset: false, pooling: 'avg', readout: 'cubalif' });
+  // |U| ≤ m·T² with m the largest Σ|w| + |b| of a readout unit (inputs are spikes).
+  const w = ck.params.get('dense2.weight')!, b = ck.params.get('dense2.bias')!;
+  let m = 0;
+  for (let o = 0; o < 3; o++) m = Math.max(m, Math.abs(b.data[o]) + w.data.slice(o * 6, o * 6 + 6).reduce((a, v) => a + Math.abs(v), 0));
+  open(path, (f) => {
+    const theta = (ds(f, 'node/nodes/readout1/v_threshold').value as Float64Array)[0];
+    assert.equal(ds(f, 'node/nodes/readout1/type').value, 'CubaLIF');
+    assert.ok(theta >= 1e6 && theta > m * 7 * 7 && Number.isInteger(Math.log10(theta)), `threshold ${theta}`);
+    assert.equal(ds(f, 'node/metadata/readout').value, 'cubalif');
+  });
+});
+
 test('SumPool2d form: the weights before it carry 1/k²', async () => {
   const path = join(dir, 'sum.nir');
   const ck = checkpointOf(convSpec);
@@ -168,7 +212,7 @@ test('snn-export export nir through the CLI: the summary on success, one line an
   const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'snn-export.js'), 'export', 'nir', ...args], { encoding: 'utf8' });
   const ok = run([good, '-o', join(dir, 'cli.nir'), '--dt', '1e-3']);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /^wrote .*cli\.nir: NIR graph of 12 nodes .* dt = 0\.001 s/);
+  assert.match(ok.stdout, /^wrote .*cli\.nir: NIR graph of 13 nodes .*Affine → LI → LI → Output\), dt = 0\.001 s/);
   open(join(dir, 'cli.nir'), (f) => {
     assert.equal(ds(f, 'node/metadata/dt').value, 1e-3);
     assert.match(ds(f, 'node/metadata/source').value as string, /cli\.safetensors/);

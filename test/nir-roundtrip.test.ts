@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { exportNir } from '../exporters/nir/export.ts';
+import type { NirReadoutForm } from '../exporters/nir/export.ts';
 import { importNir } from '../exporters/nir/import.ts';
 import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint/checkpoint.ts';
@@ -108,10 +109,10 @@ const convSpec: NetworkSpec = {
   ],
 };
 
-async function roundTrip(spec: NetworkSpec, file: string, pooling: 'avg' | 'sum'): Promise<{ before: Checkpoint; after: Checkpoint }> {
+async function roundTrip(spec: NetworkSpec, file: string, pooling: 'avg' | 'sum', readout?: NirReadoutForm): Promise<{ before: Checkpoint; after: Checkpoint }> {
   // gain 4 makes the networks spike, so the comparison exercises thresholds and resets.
   const before: Checkpoint = { spec, params: initParams(validateSpec(spec), 7, 4), history: [] };
-  await exportNir(before, join(dir, file), { dt: 1e-3, allowSubtractReset: true, pooling });
+  await exportNir(before, join(dir, file), { dt: 1e-3, allowSubtractReset: true, pooling, readout });
   const { checkpoint } = await importNir(join(dir, file));
   // The imported checkpoint goes through the real file format, as every other command reads it.
   saveCheckpoint(join(dir, `${file}.safetensors`), checkpoint);
@@ -175,6 +176,16 @@ test('average pooling written as SumPool2d folds 1/k² into the weights and back
   assertSameNetwork(before, after);
   assertSamePredictions(before, after, images(12, 100, 6));
 });
+
+for (const readout of ['cubali', 'cubalif'] as const) {
+  test(`the readout written as ${readout === 'cubali' ? 'one CubaLI node' : 'a CubaLIF that never fires'} round-trips exactly`, async () => {
+    for (const [spec, file, size] of [[fcSpec, 'fc', 36], [convSpec, 'conv', 100]] as const) {
+      const { before, after } = await roundTrip(spec, `${file}-${readout}.nir`, 'avg', readout);
+      assertSameNetwork(before, after);
+      assertSamePredictions(before, after, images(8, size, 9));
+    }
+  });
+}
 
 test('the forward pass tells networks apart (so equal outputs above mean something)', () => {
   const resolved = validateSpec(convSpec);

@@ -17,6 +17,15 @@ import { writeFloat32, writeFloat64, writeHdf5, writeInt64, writeString, writeSt
 /** How average pooling is written: NIR `AvgPool2d`, or `SumPool2d` with 1/k² folded into the weights before it. */
 export type PoolingForm = 'avg' | 'sum';
 
+/**
+ * How the non-spiking readout is written. No NIR reader maps `CubaLI`; `LI` → `LI` in series is
+ * the same neuron in NIR's own equations (Norse maps LI); a `CubaLIF` whose threshold the
+ * membrane cannot reach is the same membrane for readers that only have spiking neurons (their
+ * output is then its never-firing spikes, so they must read the membrane).
+ */
+export type NirReadoutForm = 'cubali' | 'li' | 'cubalif';
+export const NIR_READOUT_FORMS: readonly NirReadoutForm[] = ['li', 'cubali', 'cubalif'];
+
 /** Options of `snn-export export nir`. */
 export interface NirExportOptions {
   /** Time step in seconds that the time constants are computed for (default 1e-4, snnTorch's). */
@@ -27,6 +36,8 @@ export interface NirExportOptions {
    */
   allowSubtractReset: boolean;
   pooling: PoolingForm;
+  /** How the readout is written (default `li`). */
+  readout?: NirReadoutForm;
   /** Written to the graph metadata as `source`. */
   sourceName?: string;
 }
@@ -84,11 +95,18 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
     weightScale.set(block.weighted.name, factor);
   }
 
+  // A network that starts by flattening its input is written with a flat Input and no Flatten:
+  // readers turn NIR's batch-free Flatten (start_dim 0) into one that also flattens the batch, so
+  // only this form runs batched in them. The image shape goes to the metadata for our importer.
+  const flatInput = resolved.layers[0]?.layer.kind === 'flatten' && spec.inputShape.length > 1;
+  const layers = flatInput ? resolved.layers.slice(1) : resolved.layers;
   const taken = new Set(resolved.layers.map((r) => r.name));
   const inputKey = freeKey('input', taken);
   const outputKey = freeKey('output', taken);
-  const nodes: NirNode[] = [{ key: inputKey, type: 'Input', write: (g) => writeInt64(g, 'shape', spec.inputShape) }];
-  for (const r of resolved.layers) nodes.push(layerNode(r, ck.params, weightScale.get(r.name) ?? 1, options));
+  const nodes: NirNode[] = [{ key: inputKey, type: 'Input', write: (g) => writeInt64(g, 'shape', flatInput ? [count(spec.inputShape)] : spec.inputShape) }];
+  const last = resolved.blocks[resolved.blocks.length - 1];
+  const readout: ReadoutBlock = { weightLayer: last.weighted.name, timeSteps: spec.timeSteps, fedBySpikes: resolved.blocks.length > 1 };
+  for (const r of layers) nodes.push(...layerNodes(r, ck.params, weightScale.get(r.name) ?? 1, options, taken, readout));
   nodes.push({ key: outputKey, type: 'Output', write: (g) => writeInt64(g, 'shape', [resolved.classes]) });
   const edges = nodes.slice(1).map((n, i) => [nodes[i].key, n.key]);
 
@@ -103,11 +121,63 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
     writeString(g, 'source', `snn-export 0.1.0${options.sourceName ? ` (${options.sourceName})` : ''}`);
     writeString(g, 'name', spec.name);
     writeInt64(g, 'time_steps', [spec.timeSteps], []);
+    if (flatInput) writeInt64(g, 'input_shape', spec.inputShape);
+    writeString(g, 'readout', options.readout ?? 'li');
     writeString(g, 'encoder', spec.encoder.kind);
     if (spec.encoder.kind === 'rate') writeInt64(g, 'encoder_seed', [spec.encoder.seed], []);
     if (spec.classNames) writeStringTable(g, 'class_names', spec.classNames.map((c) => [c]));
   };
   return { nodes, edges, metadata };
+}
+
+/**
+ * A threshold the readout's membrane cannot reach: |I| ≤ m·T and |U| ≤ m·T² for any decays ≤ 1,
+ * with m the largest Σ|w| + |b| of a unit and inputs of at most 1 (spikes; a readout fed by the
+ * input itself gets a bound of 1e6 per unit of input), rounded up to a power of ten, at least 1e6.
+ */
+function unreachableThreshold(params: Map<string, Tensor>, readout: ReadoutBlock): number {
+  const { weightLayer, timeSteps, fedBySpikes } = readout;
+  let m = 0;
+  const weight = params.get(`${weightLayer}.weight`);
+  const bias = params.get(`${weightLayer}.bias`);
+  if (weight) {
+    const rows = weight.shape[0], per = weight.data.length / rows;
+    for (let o = 0; o < rows; o++) {
+      let sum = Math.abs(bias?.data[o] ?? 0);
+      for (let i = 0; i < per; i++) sum += Math.abs(weight.data[o * per + i]);
+      m = Math.max(m, sum);
+    }
+  }
+  const bound = m * timeSteps * timeSteps * (fedBySpikes ? 1 : 1e6);
+  return 10 ** Math.max(6, Math.ceil(Math.log10(2 * bound + 1)));
+}
+
+/** What the unreachable threshold of a `cubalif` readout is computed from. */
+interface ReadoutBlock { weightLayer: string; timeSteps: number; fedBySpikes: boolean }
+
+function layerNodes(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions, taken: Set<string>, readout: ReadoutBlock): NirNode[] {
+  const { layer, name, outShape } = r;
+  const form = options.readout ?? 'li';
+  if (layer.kind !== 'readout' || form === 'cubali') return [layerNode(r, params, weightScale, options)];
+  const n = count(outShape);
+  const c = cubaFromDecays(layer.alpha, layer.beta, options.dt);
+  const common = (g: Group): void => writeFloat64(g, 'v_leak', filled(n, 0), outShape);
+  if (form === 'li') {
+    // I ← (1 − dt/τ_syn)·I + (dt/τ_syn)·w_in·x, then V ← (1 − dt/τ_mem)·V + (dt/τ_mem)·r·I: CubaLI's two stages.
+    const synapse = freeKey(`${name}_syn`, taken);
+    return [
+      { key: synapse, type: 'LI', write: (g) => { writeFloat64(g, 'tau', filled(n, c.tau_syn), outShape); writeFloat64(g, 'r', filled(n, c.w_in), outShape); common(g); } },
+      { key: name, type: 'LI', write: (g) => { writeFloat64(g, 'tau', filled(n, c.tau_mem), outShape); writeFloat64(g, 'r', filled(n, c.r), outShape); common(g); } },
+    ];
+  }
+  const theta = unreachableThreshold(params, readout);
+  return [{
+    key: name, type: 'CubaLIF', write: (g) => {
+      for (const [field, v] of [['tau_syn', c.tau_syn], ['tau_mem', c.tau_mem], ['r', c.r], ['w_in', c.w_in]] as const) writeFloat64(g, field, filled(n, v), outShape);
+      common(g);
+      writeFloat64(g, 'v_threshold', filled(n, theta), outShape);
+    },
+  }];
 }
 
 function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions): NirNode {
@@ -209,5 +279,7 @@ export function nirExportOptions(opts: Record<string, unknown>, checkpointPath: 
   if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got '${opts.dt}'`);
   const pooling = (opts.pooling ?? 'avg') as string;
   if (pooling !== 'avg' && pooling !== 'sum') throw new SnnError('usage', `option --pooling: must be 'avg' or 'sum', got '${pooling}'`);
-  return { dt, allowSubtractReset: opts.allowSubtractReset === true, pooling, sourceName: basename(checkpointPath) };
+  const readout = (opts.nirReadout ?? 'li') as NirReadoutForm;
+  if (!NIR_READOUT_FORMS.includes(readout)) throw new SnnError('usage', `option --nir-readout: must be one of ${NIR_READOUT_FORMS.join(', ')}, got '${readout}'`);
+  return { dt, allowSubtractReset: opts.allowSubtractReset === true, pooling, readout, sourceName: basename(checkpointPath) };
 }

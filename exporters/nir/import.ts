@@ -180,6 +180,10 @@ interface Metadata {
   source?: string;
   name?: string;
   classNames?: string[];
+  /** The image shape of a graph written with a flat Input (our exports of networks that start by flattening). */
+  inputShape?: number[];
+  /** How our export wrote the readout: 'cubalif' marks a CubaLIF whose threshold is out of reach. */
+  readout?: string;
 }
 
 const TIME_UNITS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6 };
@@ -199,7 +203,10 @@ function readMetadata(file: string, g: RawGroup | undefined): Metadata {
   if (timeSteps !== undefined && !(Number.isInteger(timeSteps) && timeSteps >= 1 && timeSteps <= SPEC_LIMITS.timeSteps)) {
     throw malformed(file, `metadata 'time_steps' is ${timeSteps}; expected a whole number from 1 to ${SPEC_LIMITS.timeSteps}`);
   }
+  const shapeField = g?.fields.get('input_shape');
+  const inputShape = shapeField?.kind === 'number' && shapeField.data.length > 0 && shapeField.data.every((d) => Number.isInteger(d) && d > 0) ? [...shapeField.data] : undefined;
   return {
+    inputShape, readout: str('readout'),
     dt: dt !== undefined ? dt * timeUnit : undefined, timeUnit, timeSteps, encoder, reset: str('reset_mode'),
     source: str('source'), name: str('name'), classNames: names?.kind === 'string' ? names.data : undefined,
   };
@@ -270,11 +277,13 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
   let walk: Walk = { shape: inputShape, from: `'${input.key}'` };
 
   let specInput = inputShape;
-  if (options.inputShape && !sameShape(options.inputShape, inputShape)) {
-    if (inputShape.length !== 1 || count(options.inputShape) !== inputShape[0]) {
-      throw new SnnError('usage', `--input-shape ${fmt(options.inputShape)} does not fit the graph's Input shape ${fmt(inputShape)}`);
+  const presented = options.inputShape ?? meta.inputShape;
+  if (presented && !sameShape(presented, inputShape)) {
+    if (inputShape.length !== 1 || count(presented) !== inputShape[0]) {
+      if (options.inputShape) throw new SnnError('usage', `--input-shape ${fmt(presented)} does not fit the graph's Input shape ${fmt(inputShape)}`);
+      throw malformed(file, `metadata 'input_shape' ${fmt(presented)} does not fit the Input shape ${fmt(inputShape)}`);
     }
-    specInput = options.inputShape;
+    specInput = presented;
     layers.push({ kind: 'flatten', name: 'input_flatten' });
   }
 
@@ -282,14 +291,21 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
   // input gain of the next neuron (Norse's convention) and k² per sum pooling.
   let pending: { name: string; factor: number } | undefined;
   let lastNeuron: { node: NodeReader; spiking: boolean } | undefined;
+  // The weighted layer the last neuron node took its input from, for a second LI stage's gain.
+  let lastWeighted: string | undefined;
+  let readoutStages = 0;
   let neuronsSeen = 0;
 
+  const lastNeuronKey = [...order].reverse().find((k) => ['CubaLIF', 'CubaLI', 'LIF', 'LI', 'IF'].includes(nodes.get(k)!.type));
   for (const key of order.slice(1, -1)) {
     const node: NodeReader = nodes.get(key)!;
     const name = names.get(key)!;
     const here = walk;
     const chain = (shape: number[]): void => { walk = { shape, from: `'${key}'` }; };
-    if (lastNeuron && !lastNeuron.spiking) {
+    // LI → LI in series is CubaLI's two stages (our 'li' readout form): the second LI's tau is the
+    // membrane decay, the first's the current decay.
+    const secondStage = node.type === 'LI' && lastNeuron?.node.type === 'LI' && readoutStages === 1;
+    if (lastNeuron && !lastNeuron.spiking && !secondStage) {
       throw new SnnError('doesNotFit', `${file}: node '${key}' follows the non-spiking '${lastNeuron.node.key}' (${lastNeuron.node.type}); snn-export's only non-spiking layer is the final readout`);
     }
     switch (node.type) {
@@ -405,6 +421,12 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
         if (node.type !== 'IF' && p('v_leak') !== 0) node.fail(`v_leak = ${p('v_leak')}; snn-export neurons leak towards 0 only`);
         const reset = spiking ? resetFor(key, options.reset, meta.reset) : undefined;
         if (spiking && p('v_reset', 0) !== 0) node.fail(`v_reset = ${p('v_reset')}; snn-export resets to 0 or by subtracting the threshold only`);
+        if (secondStage) {
+          const first = layers.pop() as Extract<Layer, { kind: 'readout' }>;
+          pending = { name: lastWeighted!, factor: 1 };
+          alpha = first.beta;
+        }
+        readoutStages = spiking ? 0 : readoutStages + 1;
         if (pending && gain !== 1) pending.factor *= gain;
         if (pending && pending.factor !== 1) {
           for (const suffix of ['weight', 'bias']) {
@@ -412,15 +434,17 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
             if (t) t.data = t.data.map((v) => Math.fround(v * pending!.factor));
           }
         }
+        if (pending) lastWeighted = pending.name;
         pending = undefined;
-        if (spiking) {
+        const readoutInDisguise = node.type === 'CubaLIF' && meta.readout === 'cubalif' && key === lastNeuronKey;
+        if (spiking && !readoutInDisguise) {
           const theta = p('v_threshold');
           if (!(theta > 0)) node.fail(`v_threshold = ${theta}; snn-export needs a positive threshold`);
           layers.push({ kind: 'clif', name, alpha, beta, theta, reset: reset! });
         } else {
           layers.push({ kind: 'readout', name, alpha, beta });
         }
-        lastNeuron = { node, spiking };
+        lastNeuron = { node, spiking: spiking && !readoutInDisguise };
         neuronsSeen++;
         chain(here.shape);
         break;

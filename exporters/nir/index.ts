@@ -5,10 +5,11 @@ import { exportNir, nirExportOptions } from './export.ts';
 /** `snn-export export nir CHECKPOINT -o model.nir`: the network as a NIR graph (HDF5). README.md explains the mapping. */
 export const nirExporter: Exporter = {
   name: 'nir',
-  description: 'NIR graph (HDF5) for snnTorch, Norse, Lava, Rockpool, Sinabs, SpiNNaker2: CubaLIF neurons, CubaLI readout',
+  description: 'NIR graph (HDF5) for snnTorch, Norse, Lava, Rockpool, Sinabs, SpiNNaker2: CubaLIF neurons, LI → LI readout',
   options: [
     { flags: '--dt <seconds>', description: 'time step the NIR time constants are computed for; import with the same dt', defaultValue: String(DEFAULT_DT) },
     { flags: '--allow-subtract-reset', description: 'export neurons that reset by subtraction (NIR only knows reset-to-value; recorded in metadata)' },
+    { flags: '--nir-readout <form>', description: "the non-spiking readout as 'li' (LI → LI in series, which Norse reads), 'cubali' (one CubaLI node) or 'cubalif' (a CubaLIF whose threshold is out of reach, for readers with spiking neurons only)", defaultValue: 'li' },
     { flags: '--pooling <form>', description: "average pooling as 'avg' (AvgPool2d) or 'sum' (SumPool2d, 1/k² folded into the weights)", defaultValue: 'avg' },
   ],
   export: (checkpoint, outPath, options, checkpointPath) => exportNir(checkpoint, outPath, nirExportOptions(options, checkpointPath)),
