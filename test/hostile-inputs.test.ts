@@ -102,6 +102,13 @@ describe('only regular files are read, within their size limit', () => {
     assert.equal(loadProfileFile(profile).name, 'loihi2');
   });
 
+  test('a hardware profile whose weight exponents span ±2^31 is refused on load, not searched for ever', () => {
+    const profile = join(tmp, 'wide-exponent.json');
+    const p = loadProfile('loihi2');
+    writeFileSync(profile, JSON.stringify({ ...p, weights: { ...p.weights, exponent: { min: { value: -(2 ** 31), assumption: 'hostile' }, max: { value: 2 ** 31, assumption: 'hostile' } } } }));
+    refuses(() => loadProfileFile(profile), 'malformedInput', /wide-exponent\.json: weights\.exponent\.min is -2147483648, outside \[-64, 64\]$/);
+  });
+
   test('an event file read whole is refused over its limit before decoding', () => {
     const file = join(tmp, 'x.bin');
     writeFileSync(file, Buffer.from([1, 2, 0, 0, 5, 3, 4, 0x80, 0, 9]));
@@ -182,6 +189,10 @@ describe('network specs: documented maxima and null layers', () => {
     refuses(() => validateSpec(withLayers(dense(60000), { inputShape: [1, 100, 100] })), 'invalidSpec', /layer 2 \(dense 'dense1'\): brings the network to 600060000 parameters, more than the limit of 50000000/);
     refuses(() => validateSpec(withLayers(SPEC.layers, { timeSteps: 1e5 })), 'invalidSpec', /^spec: 'timeSteps' is 100000, more than the limit of 10000$/);
     refuses(() => validateSpec(withLayers([{ kind: 'conv2d', channels: 2, kernel: 500 }])), 'invalidSpec', /'kernel' is 500, more than the limit of 64/);
+    // A value nested deeper than JSON.stringify can recurse is shown by kind.
+    let deep: unknown = 12;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    refuses(() => validateSpec(withLayers([{ kind: 'flatten' }, { kind: 'dense', units: deep }])), 'invalidSpec', /'units' must be a positive integer, got an array of 1$/);
     assert.equal(SPEC_LIMITS.timeSteps, 10_000);
     // At the limits themselves a spec is accepted.
     validateSpec(withLayers(SPEC.layers, { timeSteps: SPEC_LIMITS.timeSteps }));
