@@ -1,4 +1,5 @@
 import { SnnError } from '../errors.ts';
+import { SPEC_LIMITS } from '../spec/limits.ts';
 import type { Origin } from './events/event-stream.ts';
 
 /**
@@ -44,6 +45,8 @@ export function frameShape(sensor: { width: number; height: number }, options: F
   const { timeSteps } = options;
   const f = options.downsample ?? 1;
   if (!Number.isInteger(timeSteps) || timeSteps < 1) throw new SnnError('usage', `frames: time steps must be a positive integer, got ${timeSteps}`);
+  // The network runs one step per bin: the spec's limit applies before any frame is allocated.
+  if (timeSteps > SPEC_LIMITS.timeSteps) throw new SnnError('usage', `frames: ${timeSteps} time steps, more than the limit of ${SPEC_LIMITS.timeSteps}`);
   if (!Number.isInteger(f) || f < 1) throw new SnnError('usage', `frames: down-sampling factor must be a positive integer, got ${f}`);
   const crop = options.crop ?? { left: 0, top: 0, width: sensor.width, height: sensor.height };
   if (crop.left < 0 || crop.top < 0 || crop.width < 1 || crop.height < 1 || crop.left + crop.width > sensor.width || crop.top + crop.height > sensor.height) {
