@@ -26,6 +26,10 @@ export interface EventFileReport {
   events: number;
   /** Records that are not polarity events (special/external, invalid-marked, other packet types). */
   skipped: number;
+  /** `skipped` by kind, where the format tells them apart (AEDAT 4.0, EVT, DAVIS AEDAT 2.0). */
+  skippedKinds?: Record<string, number>;
+  /** Format-specific facts (AEDAT 4.0: compression, streams, data table). */
+  details?: Record<string, unknown>;
   onEvents: number;
   xRange: [number, number] | null;
   yRange: [number, number] | null;
@@ -110,6 +114,8 @@ export function inspectFile(path: string): InspectReport {
       origin: info.origin, headerLines: info.headerLines.length, bodyOffset: info.bodyOffset, events: s.events, skipped: summary.skipped,
       onEvents: s.onEvents, xRange: s.xRange, yRange: s.yRange, tFirst: s.tFirst, tLast: s.tLast, tNondecreasing: s.tNondecreasing,
       sumX: exactNumber(s.sumX), sumY: exactNumber(s.sumY), sumT: exactNumber(s.sumT),
+      ...(summary.skippedKinds ? { skippedKinds: summary.skippedKinds } : {}),
+      ...(summary.details ? { details: summary.details } : {}),
     };
   }
   if (head.size === 0) throw new SnnError('malformedInput', `${path}: offset 0: empty file`);

@@ -63,10 +63,7 @@ export function readAedatHeader(file: ChunkedFile): AedatHeader {
   return { version, lines, bodyOffset: pos };
 }
 
-/** Refuses AEDAT versions no reader here decodes, with what to do about it. */
+/** Refuses AEDAT versions no reader here decodes (3.0, 4.x other than 4.0, …). */
 export function refuseUnsupportedVersion(where: string, version: string): never {
-  if (version.startsWith('4')) {
-    throw new SnnError('incompatibleVersion', `${where}: AEDAT ${version} (DV software, LZ4/zstd-compressed flatbuffer packets) is not supported; convert it to AEDAT 3.1 or 2.0 (for example with dv-processing or aedat2/aedat3 exporters), or read it with tonic/aedat and save as .npy`);
-  }
-  throw new SnnError('incompatibleVersion', `${where}: AEDAT version '${version}' is not supported (snn-export reads AEDAT 1.0, 2.0 and 3.1)`);
+  throw new SnnError('incompatibleVersion', `${where}: AEDAT version '${version}' is not supported (snn-export reads AEDAT 1.0, 2.0, 3.1 and 4.0)`);
 }

@@ -4,6 +4,7 @@ import { MiB, checkInputSize } from '../../util/read-input.ts';
 import { readAedatHeader, refuseUnsupportedVersion } from './aedat-header.ts';
 import { openAedat2, streamAedat2 } from './aedat2.ts';
 import { openAedat3, streamAedat3 } from './aedat3.ts';
+import { openAedat4, streamAedat4 } from './aedat4.ts';
 import { withFile } from './chunked-file.ts';
 import type { ChunkedFile } from './chunked-file.ts';
 import { EventBuffer } from './event-stream.ts';
@@ -28,7 +29,7 @@ export interface ReadEventsOptions extends StreamOptions {
  */
 export const MAX_EVENT_SAMPLE_BYTES = 256 * MiB;
 
-type Kind = 'aedat2' | 'aedat3' | 'nmnist';
+type Kind = 'aedat2' | 'aedat3' | 'aedat4' | 'nmnist';
 
 /** Recognises the format: AEDAT by its `#` header, N-MNIST by its `.bin`/`.bs2` extension. */
 function detect(file: ChunkedFile): Kind {
@@ -38,6 +39,7 @@ function detect(file: ChunkedFile): Kind {
     const { version } = readAedatHeader(file);
     if (version === '1.0' || version === '2.0') return 'aedat2';
     if (version === '3.1') return 'aedat3';
+    if (version === '4.0') return 'aedat4';
     refuseUnsupportedVersion(where, version);
   }
   if (NMNIST_EXTENSIONS.has(extname(where).toLowerCase())) return 'nmnist';
@@ -48,6 +50,10 @@ function detect(file: ChunkedFile): Kind {
 function openKind(file: ChunkedFile, kind: Kind): EventFileInfo {
   if (kind === 'aedat2') {
     const { recordBytes: _r, ...info } = openAedat2(file);
+    return info;
+  }
+  if (kind === 'aedat4') {
+    const { compression: _c, streams: _s, eventStream: _e, dataTablePosition: _d, bodyEnd: _b, ...info } = openAedat4(file);
     return info;
   }
   return kind === 'aedat3' ? openAedat3(file) : openNmnist(file);
@@ -74,6 +80,7 @@ export function streamEventFile(path: string, sink: ChunkSink, options: ReadEven
     checkSensor(openKind(file, kind), options.expectSensor);
     if (kind === 'aedat2') return streamAedat2(file, sink, options);
     if (kind === 'aedat3') return streamAedat3(file, sink, options);
+    if (kind === 'aedat4') return streamAedat4(file, sink, options);
     return streamNmnist(file, sink, options);
   });
 }

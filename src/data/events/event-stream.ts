@@ -9,7 +9,7 @@
  * Polarity `p` is 1 for ON (brightness increase) and 0 for OFF. Timestamps are µs as float64
  * integers (exact up to 2^53 µs, 285 years).
  */
-export type EventFormat = 'AEDAT 1.0' | 'AEDAT 2.0' | 'AEDAT 3.1' | 'N-MNIST bin';
+export type EventFormat = 'AEDAT 1.0' | 'AEDAT 2.0' | 'AEDAT 3.1' | 'AEDAT 4.0' | 'EVT 2.0' | 'EVT 3.0' | 'N-MNIST bin';
 
 /** Where address (0, 0) sits on the sensor. */
 export type Origin = 'lower-left' | 'upper-left';
@@ -73,6 +73,10 @@ export interface StreamSummary {
   info: EventFileInfo;
   events: number;
   skipped: number;
+  /** `skipped` by kind where the format tells them apart (`frames`, `imu`, `triggers`, …). */
+  skippedKinds?: Record<string, number>;
+  /** Format-specific facts for `data inspect` (AEDAT 4.0 compression, streams and data table). */
+  details?: Record<string, unknown>;
 }
 
 export const DEFAULT_CHUNK_BYTES = 4 << 20;
@@ -160,6 +164,7 @@ export class EventStatsAccumulator {
   private tLast: number | null = null;
   private nondecreasing = true;
   private sumX = 0n; private sumY = 0n; private sumT = 0n;
+  private tBase: number | null = null;
 
   add(c: { count: number; x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array }): void {
     const n = c.count;
@@ -167,12 +172,16 @@ export class EventStatsAccumulator {
     let on = 0, sx = 0, sy = 0, xMin = this.xMin, xMax = this.xMax, yMin = this.yMin, yMax = this.yMax;
     let prev = this.tLast ?? -Infinity, nondecreasing = this.nondecreasing;
     // Timestamp sums can pass 2^53 over a file; a float sum is exact only per block, so flush
-    // every 1024 events (1024 · 2^43 µs stays below 2^53) into a bigint.
+    // every 1024 events into a bigint. Timestamps are summed relative to the file's first one
+    // (AEDAT 4.0 and EVT carry Unix-epoch µs, about 2^50.5): 1024 differences of up to 2^43 µs
+    // (100 days) stay below 2^53; `result` adds events × base back.
+    if (this.tBase === null) this.tBase = c.t[0];
+    const base = this.tBase;
     let st = 0, sumT = this.sumT;
     for (let i = 0; i < n; i++) {
       const x = c.x[i], y = c.y[i], t = c.t[i];
       on += c.p[i];
-      sx += x; sy += y; st += t;
+      sx += x; sy += y; st += t - base;
       if ((i & 1023) === 1023) { sumT += BigInt(st); st = 0; }
       if (x < xMin) xMin = x; if (x > xMax) xMax = x;
       if (y < yMin) yMin = y; if (y > yMax) yMax = y;
@@ -194,7 +203,7 @@ export class EventStatsAccumulator {
       events: this.events, onEvents: this.on,
       xRange: any ? [this.xMin, this.xMax] : null, yRange: any ? [this.yMin, this.yMax] : null,
       tFirst: this.tFirst, tLast: this.tLast, tNondecreasing: this.nondecreasing,
-      sumX: this.sumX, sumY: this.sumY, sumT: this.sumT,
+      sumX: this.sumX, sumY: this.sumY, sumT: this.sumT + (any ? BigInt(this.tBase ?? 0) * BigInt(this.events) : 0n),
     };
   }
 }
