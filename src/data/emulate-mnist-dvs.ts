@@ -48,6 +48,7 @@ export function digitSizeForScale(scale: number): number {
 /** Where the data set is built before it is put in place, and where a replaced one waits to be removed. */
 const STAGING = '.emulate-partial';
 const REPLACED = '.emulate-replaced';
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Refuses, before any work, an output folder that holds anything but an earlier emulation (or the
@@ -86,7 +87,8 @@ function publish(outDir: string): void {
 /**
  * Emulates the data set into `options.outDir`, all or nothing: it is built in a hidden folder
  * inside it and moved into place only when complete, so a full disk or an interrupted run leaves
- * the folder as it was (an earlier emulation is replaced only by a complete one). The output is
+ * the folder as it was (an earlier emulation is replaced only by a complete one); SIGINT, SIGTERM
+ * and SIGHUP stop it at the next file, remove what it wrote and then end the process by the signal. The output is
  * claimed first (`claimOutput`), so that an unwritable folder or a second run writing it is
  * refused before any image is emulated.
  */
@@ -98,17 +100,20 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
   if (!(limit >= 1)) throw new SnnError('usage', `emulate: --limit must be at least 1, got ${limit}`);
   const flag = options.outFlag ?? '-o';
   const outDir = options.outDir;
-  // Creates outDir if needed; release() removes it again if it is still empty (failure, signal).
-  // The loop awaits every file, so a signal is handled within a file's time: Ctrl-C removes the
-  // partial data set and the lock at once.
-  const claim = claimOutput(outDir, flag, { kind: 'folder', releaseOnSignal: true });
+  // Creates outDir if needed; release() removes it again if it is still empty.
+  const claim = claimOutput(outDir, flag, { kind: 'folder' });
+  // Ctrl-C or SIGTERM stops the loop at the next file (it awaits every one), so that the writer
+  // threads are stopped before the partial data set is removed; then the process dies of the signal.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     checkReplaceable(outDir, flag);
     const staging = join(outDir, STAGING);
     // A staging folder left by a killed run: the lock is ours, so nobody else is filling it.
     rmSync(staging, { recursive: true, force: true });
     claim.discardOnRelease(staging);
-    const summary = await emulateInto(staging, options, scales, limit, started);
+    const summary = await emulateInto(staging, options, scales, limit, started, stop.signal);
     try {
       publish(outDir);
     } catch (err) {
@@ -117,10 +122,12 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
     return summary;
   } finally {
     claim.release();
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
+    if (stop.signal.aborted) process.kill(process.pid, stop.signal.reason as NodeJS.Signals);
   }
 }
 
-async function emulateInto(dir: string, options: EmulateMnistDvsOptions, scales: number[], limit: number, started: number): Promise<EmulationSummary> {
+async function emulateInto(dir: string, options: EmulateMnistDvsOptions, scales: number[], limit: number, started: number, stop: AbortSignal): Promise<EmulationSummary> {
   const seed = options.seed ?? 0;
   const mnist = loadMnist(options.mnistDir);
   const parts: { ds: Dataset; firstId: number; count: number }[] = [
@@ -151,6 +158,7 @@ async function emulateInto(dir: string, options: EmulateMnistDvsOptions, scales:
       const ss = String(scale).padStart(2, '0');
       for (const part of parts) {
         for (let i = 0; i < part.count; i++) {
+          if (stop.aborted) throw new SnnError('interrupted', `emulate: stopped by ${stop.reason}; nothing was written to ${options.outDir}`);
           part.ds.writeSample(i, image, 0);
           const id = part.firstId + i;
           const label = part.ds.labels[i];

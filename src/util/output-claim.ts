@@ -11,7 +11,7 @@ export interface OutputClaim {
   readonly lockPath: string;
   /**
    * Names a scratch file or folder (a staging copy of the output) to remove, recursively, when the
-   * claim is released, including on exit and on signals: a run that stops half-way leaves nothing.
+   * claim is released, including on exit: a run that fails half-way leaves nothing.
    */
   discardOnRelease(scratch: string): void;
   release(): void;
@@ -23,20 +23,11 @@ export type OutputKind = 'file' | 'folder';
 export interface ClaimOptions {
   /** Default 'file'. */
   kind?: OutputKind;
-  /**
-   * Release the claim (remove the lock and the scratch) on SIGINT/SIGTERM/SIGHUP, then die of the
-   * signal. Only for commands whose event loop turns often (they await): a signal handler runs
-   * between tasks, so in a command that computes synchronously for a while, Ctrl-C would wait for
-   * that work and the output might still be written. Default false: the signal kills at once and
-   * the lock it leaves is stale, taken over by the next run.
-   */
-  releaseOnSignal?: boolean;
 }
 
-/** Locks held by this process, by absolute lock path, so that exit and signals can release them. */
+/** Locks held by this process, by absolute lock path, so that exit can release them. */
 const held = new Map<string, () => void>();
 let exitHandlerInstalled = false;
-let signalHandlersInstalled = false;
 
 /** The lock file of an output: a hidden sibling, so that every run writing that path meets it. */
 export function lockPathOf(path: string): string {
@@ -110,23 +101,6 @@ function releaseOnExit(): void {
   if (exitHandlerInstalled) return;
   exitHandlerInstalled = true;
   process.on('exit', releaseAll);
-}
-
-function releaseOnSignals(): void {
-  if (signalHandlersInstalled) return;
-  signalHandlersInstalled = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      // A command that handles the signal itself (train writes a checkpoint) exits through
-      // process.exit, which releases the claims on 'exit'. Alone, keep the default outcome:
-      // release, then die of the same signal.
-      if (process.listenerCount(signal) > 1) return;
-      releaseAll();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
 }
 
 function sleepMs(ms: number): void {
@@ -203,7 +177,10 @@ function removeStaleTemporaries(path: string): void {
  * writer); a lock whose process is gone (kill -9, Ctrl-C) is taken over. Missing folders are
  * created; `release()` removes the lock, and the folders it created if nothing was written
  * there (a folder output is created too, and removed again if it stays empty). Claims are also
- * released on exit (process.exit, an uncaught error) and, if asked, on signals.
+ * released on exit (process.exit, an uncaught error). A signal keeps its default action and kills
+ * at once: a handler would run only between tasks, so Ctrl-C would wait for synchronous work (and
+ * its output might still be written). The lock it leaves is stale and taken over by the next run;
+ * a command that must clean up on a signal (train, data emulate) handles the signal itself.
  */
 export function claimOutput(path: string, flag: string, options: ClaimOptions = {}): OutputClaim {
   const kind = options.kind ?? 'file';
@@ -282,7 +259,7 @@ export function claimOutput(path: string, flag: string, options: ClaimOptions = 
     released = true;
     held.delete(key);
     for (const p of scratch) {
-      // Retries: writer threads may still be finishing a file in it when a signal arrives.
+      // Retries: on exit, writer threads may still be finishing a file in it.
       try { rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }); } catch { /* best effort: the lock matters more */ }
     }
     try { unlinkSync(lockPath); } catch { /* removed by hand */ }
@@ -290,6 +267,5 @@ export function claimOutput(path: string, flag: string, options: ClaimOptions = 
   };
   held.set(key, release);
   releaseOnExit();
-  if (options.releaseOnSignal) releaseOnSignals();
   return { path, lockPath, release, discardOnRelease: (p: string) => { scratch.push(p); } };
 }
