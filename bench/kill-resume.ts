@@ -2,14 +2,14 @@
  * `npm run fault:kill -- --runs 20 [--seed 1]`: kill -9 at random points of `train`, then resume.
  *
  * One uninterrupted `snn-export train` gives the reference weights. Then, run by run, the same
- * command is started and killed with SIGKILL at a seeded random moment of its training: a delay
- * after its first checkpoint appears, drawn up to the time the reference run trained after its
- * own first checkpoint. The checkpoint it left must load; `train --resume` (or, with no checkpoint yet, the same command again) must run
+ * command is started and killed with SIGKILL at a seeded random point of its training: a delay of
+ * up to 50 ms after its n-th checkpoint write, n drawn from the writes the reference run made (so
+ * the point does not depend on how loaded the machine is). The checkpoint it left must load; `train --resume` (or, with no checkpoint yet, the same command again) must run
  * to the end; and every tensor of the final checkpoint (weights and Adam's moments) must equal the
  * reference's bit for bit. Prints one row per run and exits 1 if any run differs.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,31 +21,33 @@ const CLI = fileURLToPath(new URL('../bin/snn-export.js', import.meta.url));
 /** A short run that checkpoints every few batches: 2 epochs of 40 batches of `fc`. */
 export const SHORT_RUN = ['--limit', '640', '--test-limit', '200', '--epochs', '2', '--batch-size', '16', '--checkpoint-batches', '3', '--workers', '1', '--no-progress'];
 
-export interface ChildRun { code: number | null; signal: NodeJS.Signals | null; stderr: string; seconds: number; firstCheckpointSeconds?: number }
+export interface ChildRun { code: number | null; signal: NodeJS.Signals | null; stderr: string; seconds: number; checkpointWrites: number }
+
+/** The checkpoint file's identity: every atomic write renames a new file (a new inode) into place. */
+const fileId = (path: string): string | undefined => { try { const s = statSync(path); return `${s.ino}:${s.mtimeMs}`; } catch { return undefined; } };
 
 /**
- * Runs `snn-export train ARGS -o OUT`; `stopAt(seconds since start, checkpoint present)` is polled
- * every 10 ms and may return a signal to send (once).
+ * Runs `snn-export train ARGS -o OUT`; `stopAt(checkpoint writes seen, ms since the last one)` is
+ * polled every 2 ms and may return a signal to send (once).
  */
-export function runTrain(args: string[], out: string, stopAt?: (elapsed: number, checkpointed: boolean) => NodeJS.Signals | undefined): Promise<ChildRun> {
+export function runTrain(args: string[], out: string, stopAt?: (writes: number, msSinceWrite: number) => NodeJS.Signals | undefined): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [CLI, 'train', ...args, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    let firstCheckpointSeconds: number | undefined;
+    let writes = 0, lastId = fileId(out), lastWrite = 0;
     let sent = false;
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setInterval(() => {
-      const elapsed = (performance.now() - t0) / 1000;
-      const checkpointed = existsSync(out);
-      if (checkpointed && firstCheckpointSeconds === undefined) firstCheckpointSeconds = elapsed;
-      const signal = !sent && stopAt ? stopAt(elapsed, checkpointed) : undefined;
+      const id = fileId(out);
+      if (id !== undefined && id !== lastId) { writes++; lastId = id; lastWrite = performance.now(); }
+      const signal = !sent && stopAt && writes > 0 ? stopAt(writes, performance.now() - lastWrite) : undefined;
       if (signal) { sent = true; child.kill(signal); }
-    }, 10);
+    }, 2);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearInterval(timer);
-      resolve({ code, signal, stderr, seconds: (performance.now() - t0) / 1000, firstCheckpointSeconds });
+      resolve({ code, signal, stderr, seconds: (performance.now() - t0) / 1000, checkpointWrites: writes });
     });
   });
 }
@@ -71,8 +73,9 @@ export function sameTensors(a: string, b: string): boolean {
 }
 
 export interface KillRunResult {
-  /** Seconds after the run's first checkpoint appeared. */
-  killedAfter: number;
+  /** The kill was due `delayMs` after checkpoint write number `afterWrite`. */
+  afterWrite: number;
+  delayMs: number;
   /** Whether the kill landed (the run had not finished by itself). */
   killed: boolean;
   /** The checkpoint the killed run left: epoch and batch, or undefined when it wrote none. */
@@ -84,16 +87,12 @@ export interface KillRunResult {
 }
 
 /**
- * Kills a short run `delay` seconds after its first checkpoint appeared, checks the checkpoint it
- * left, finishes the run and compares its tensors with `reference`.
+ * Kills a short run `delayMs` after its checkpoint write number `afterWrite`, checks the checkpoint
+ * it left, finishes the run and compares its tensors with `reference`.
  */
-export async function killAndResume(dir: string, name: string, delay: number, reference: string, args = SHORT_RUN): Promise<KillRunResult> {
+export async function killAndResume(dir: string, name: string, afterWrite: number, delayMs: number, reference: string, args = SHORT_RUN): Promise<KillRunResult> {
   const out = join(dir, `${name}.safetensors`);
-  let since: number | undefined;
-  const killedRun = await runTrain(args, out, (elapsed, checkpointed) => {
-    if (checkpointed) since ??= elapsed;
-    return since !== undefined && elapsed >= since + delay ? 'SIGKILL' : undefined;
-  });
+  const killedRun = await runTrain(args, out, (writes, since) => (writes >= afterWrite && since >= delayMs ? 'SIGKILL' : undefined));
   const killed = killedRun.signal === 'SIGKILL';
   let checkpoint: KillRunResult['checkpoint'];
   if (existsSync(out)) {
@@ -103,7 +102,7 @@ export async function killAndResume(dir: string, name: string, delay: number, re
   const finishedBy = !killed ? 'none' : checkpoint ? 'resume' : 'restart';
   const finish = finishedBy === 'none' ? killedRun : await runTrain(finishedBy === 'resume' ? ['--resume', '--no-progress'] : args, out);
   const identical = finish.code === 0 && sameTensors(out, reference);
-  return { killedAfter: delay, killed, checkpoint, finishedBy, finishExit: finish.code, identical };
+  return { afterWrite, delayMs, killed, checkpoint, finishedBy, finishExit: finish.code, identical };
 }
 
 async function main(): Promise<void> {
@@ -115,23 +114,24 @@ async function main(): Promise<void> {
     const reference = join(dir, 'reference.safetensors');
     const ref = await runTrain(SHORT_RUN, reference);
     if (ref.code !== 0) throw new Error(`the reference run failed (exit ${ref.code}): ${ref.stderr}`);
-    const start = ref.firstCheckpointSeconds ?? 0;
-    process.stdout.write(`reference: snn-export train ${SHORT_RUN.join(' ')} (${ref.seconds.toFixed(1)} s, first checkpoint at ${start.toFixed(1)} s)\n`);
-    process.stdout.write('run  kill -9 after first checkpoint  checkpoint left      finished by         exit  weights\n');
+    process.stdout.write(`reference: snn-export train ${SHORT_RUN.join(' ')} (${ref.seconds.toFixed(1)} s, ${ref.checkpointWrites} checkpoint writes seen)\n`);
+    process.stdout.write(`run  ${'kill -9 at'.padEnd(16)}  ${'checkpoint left'.padEnd(19)} ${'finished by'.padEnd(18)}  exit  weights\n`);
     const rng = new Random(seed);
     let failures = 0;
     for (let i = 1; i <= runs; i++) {
-      // Within the training, where a kill costs work: up to the reference's time from its first checkpoint to its end.
-      const delay = rng.next() * (ref.seconds - start);
+      // Anywhere in the training, where a kill costs work: after one of the writes the reference made, before the last.
+      const afterWrite = 1 + Math.floor(rng.next() * Math.max(ref.checkpointWrites - 1, 1));
+      const delayMs = Math.round(rng.next() * 50);
+      const at = `write ${String(afterWrite).padStart(2)} + ${String(delayMs).padStart(2)} ms`;
       let row: string;
       try {
-        const r = await killAndResume(dir, `run${i}`, delay, reference);
+        const r = await killAndResume(dir, `run${i}`, afterWrite, delayMs, reference);
         if (!r.identical) failures++;
-        const left = r.checkpoint ? `epoch ${r.checkpoint.epoch}, batch ${String(r.checkpoint.batch).padStart(2)}` : r.killed ? 'none' : '(run had ended)';
-        row = `${String(i).padStart(3)}  ${`+${r.killedAfter.toFixed(2)} s`.padStart(30)}  ${left.padEnd(19)} ${(r.finishedBy === 'resume' ? 'train --resume' : r.finishedBy === 'restart' ? 'train (again)' : '-').padEnd(18)}  ${String(r.finishExit).padStart(4)}  ${r.identical ? 'identical' : 'DIFFERENT'}`;
+        const left = !r.killed ? '(the run ended first)' : r.checkpoint ? `epoch ${r.checkpoint.epoch}, batch ${String(r.checkpoint.batch).padStart(2)}` : 'none';
+        row = `${String(i).padStart(3)}  ${at}  ${left.padEnd(19)} ${(r.finishedBy === 'resume' ? 'train --resume' : r.finishedBy === 'restart' ? 'train (again)' : '-').padEnd(18)}  ${String(r.finishExit).padStart(4)}  ${r.identical ? 'identical' : 'DIFFERENT'}`;
       } catch (err) {
         failures++;
-        row = `${String(i).padStart(3)}  ${`+${delay.toFixed(2)} s`.padStart(30)}  FAILED: ${(err as Error).message.split('\n')[0]}`;
+        row = `${String(i).padStart(3)}  ${at}  FAILED: ${(err as Error).message.split('\n')[0]}`;
       }
       process.stdout.write(`${row}\n`);
     }

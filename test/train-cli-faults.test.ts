@@ -22,7 +22,7 @@ const referenceRun = runTrain(SHORT_RUN, reference);
 test('Ctrl-C (SIGINT) during train writes a checkpoint, prints where and how to resume, exits 130; the resumed run ends with the uninterrupted weights', async () => {
   assert.equal((await referenceRun).code, 0, (await referenceRun).stderr);
   const out = join(dir, 'int.safetensors');
-  const run = await runTrain(SHORT_RUN, out, (_, checkpointed) => (checkpointed ? 'SIGINT' : undefined));
+  const run = await runTrain(SHORT_RUN, out, () => 'SIGINT');
   assert.equal(run.code, EXIT_CODES.interrupted, run.stderr);
   const line = lastLine(run.stderr);
   const m = /^snn-export: SIGINT: checkpoint at epoch (\d)\/2, batch (\d+)\/40 \(sample \d+ of 640\) written to (\S+); resume with: snn-export train --resume -o (\S+)$/.exec(line);
@@ -36,15 +36,15 @@ test('Ctrl-C (SIGINT) during train writes a checkpoint, prints where and how to 
   assert.match(resumed.stderr, new RegExp(`^resuming ${out} at epoch ${m[1]}/2, batch ${m[2]}/40 \\(sample ${Number(m[2]) * 16} of 640\\)$`, 'm'));
   assert.ok(sameTensors(out, reference), 'resumed weights equal the uninterrupted run bit for bit');
 
-  const term = await runTrain(SHORT_RUN, join(dir, 'term.safetensors'), (_, checkpointed) => (checkpointed ? 'SIGTERM' : undefined));
+  const term = await runTrain(SHORT_RUN, join(dir, 'term.safetensors'), () => 'SIGTERM');
   assert.equal(term.code, EXIT_CODES.interrupted);
   assert.match(lastLine(term.stderr), /^snn-export: SIGTERM: checkpoint at epoch \d\/2, batch \d+\/40 .* written to /);
 });
 
 test('kill -9 during train: the checkpoint left loads, --resume runs to the end with the uninterrupted weights bit for bit', async () => {
   assert.equal((await referenceRun).code, 0);
-  // A few batches after the first checkpoint, so that the kill lands mid-training.
-  const r = await killAndResume(dir, 'kill', 0.15, reference);
+  // 20 ms after the third checkpoint write (of 28), so that the kill lands mid-training.
+  const r = await killAndResume(dir, 'kill', 3, 20, reference);
   assert.ok(r.killed, 'the run was still training when killed');
   assert.ok(r.checkpoint && r.checkpoint.epoch < 2, `the checkpoint left loads and is mid-run (${JSON.stringify(r.checkpoint)})`);
   assert.deepEqual([r.finishedBy, r.finishExit], ['resume', 0]);

@@ -169,12 +169,15 @@ export interface RunContext {
 
 export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<{ out: string; testAccuracy?: number; best?: { path: string; epoch: number; validationAccuracy: number } }> {
   const given = ctx.given ?? new Set<string>();
+  if (f.checkpointBatches !== undefined && f.checkpointBatches < 1) throw new SnnError('usage', `option --checkpoint-batches: must be at least 1, got ${f.checkpointBatches}`);
+  if (!(f.checkpointMinutes >= 0)) throw new SnnError('usage', `option --checkpoint-minutes: must be at least 0, got ${f.checkpointMinutes}`);
   let resume: Checkpoint | undefined;
   const resumePath = typeof f.resume === 'string' ? f.resume : f.out;
   if (f.resume) {
     refuseFlags(given, (x) => RUN_FLAGS.has(x) || x === 'resume' || x === 'epochs', `with --resume: a resumed run keeps the data set, network and settings recorded in ${resumePath} (leave the flag out)`);
     if (!existsSync(resumePath)) throw new SnnError('missingInput', `--resume: no checkpoint at ${resumePath} to resume from`);
     resume = loadCheckpoint(resumePath);
+    if (!resume.training || !resume.progress) throw new SnnError('usage', `--resume: ${resumePath} holds no training run to continue (no recorded settings or position: it was not written by train)`);
   } else if (f.recipe) {
     refuseFlags(given, (x) => RUN_FLAGS.has(x) || ['recipe', 'limit', 'testLimit', 'workers'].includes(x), `with --recipe ${f.recipe}: the recipe fixes the data set, network and training settings (see snn-export recipes ${f.recipe})`);
   } else if (f.spec) {
@@ -211,7 +214,10 @@ export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<
     const continuing = resume && resolvePath(resumePath) === resolvePath(f.out);
     if (!continuing && !f.force) {
       for (const path of outputs) {
-        if (existsSync(path)) throw new SnnError('usage', `${path} already exists; continue that run with --resume${resume ? ` -o ${shellWord(resumePath)}` : ''}, or replace it with --force`);
+        if (!existsSync(path)) continue;
+        throw new SnnError('usage', resume
+          ? `${path} already exists and is not the checkpoint being resumed (${resumePath}); choose another -o, or replace it with --force`
+          : `${path} already exists; continue that run with --resume, or replace it with --force`);
       }
     }
     return await trainWithClaims(f, ctx, { given, resume, resumePath, recipe, settings, limit, testLimit });

@@ -48,6 +48,7 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(action(async (checkpointPath: string, o: { onnx?: string; runtimes: string; target?: string; resetAs?: ResetMode; dataDir?: string; limit?: number; batchSize: number; minAgreement: number; minSpikeAgreement: number; json?: boolean }) => {
       if (o.resetAs && !o.target) throw new SnnError('usage', 'option --reset-as applies to a hardware target: give --target NAME with --runtimes hwsim');
+      if (o.target && !o.runtimes.split(',').map((s) => s.trim()).includes('hwsim')) throw new SnnError('usage', `option --target applies to the hwsim runtime: add hwsim to --runtimes (now '${o.runtimes}')`);
       const checkpoint = loadCheckpoint(checkpointPath);
       const recorded = checkpoint.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
       let test = loadDataset(recorded?.name ?? 'mnist', o.dataDir ?? recorded?.dir, recorded?.options).test;
