@@ -66,6 +66,9 @@ const FS_REASONS: Record<string, string> = {
   ELOOP: 'too many symbolic links',
   EIO: 'input/output error',
   EFBIG: 'file too large',
+  EBUSY: 'device or resource busy (a mount point?)',
+  EXDEV: 'the rename crosses file systems',
+  ENOTEMPTY: 'folder not empty',
 };
 
 /**

@@ -108,6 +108,27 @@ describe('read-only folder (read-only tmpfs)', () => {
   });
 });
 
+describe('a rename that fails after the bytes are written (the output is a mount point)', () => {
+  const target = join(dir, 'mounted.onnx');
+  let skip: string | undefined;
+  before(() => {
+    writeFileSync(target, 'the previous model');
+    writeFileSync(join(dir, 'mount-source'), 'mounted over it');
+    if (process.getuid?.() !== 0) { skip = 'a bind mount needs root'; return; }
+    const r = spawnSync('mount', ['--bind', join(dir, 'mount-source'), target], { encoding: 'utf8' });
+    if (r.status !== 0) skip = `mount --bind is not permitted here (${(r.stderr || r.error?.message || '').trim()})`;
+  });
+  after(() => { if (!skip) spawnSync('umount', [target]); });
+
+  test('export onnx: exit 10, one line, and the temporary file is removed', (t) => {
+    if (skip) return t.skip(skip);
+    const r = cli('export', 'onnx', ckPath, '-o', target);
+    assert.equal(r.status, EXIT_CODES.io, r.stderr);
+    assertOneLine(r.stderr, /mounted\.onnx: cannot write: device or resource busy/);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.mounted.onnx')), []);
+  });
+});
+
 describe('outputs that cannot be files', () => {
   test('-o naming a folder: exit 10, one line, the folder untouched', () => {
     const folder = join(dir, 'a-folder');
