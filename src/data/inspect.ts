@@ -104,7 +104,7 @@ export function inspectFile(path: string): InspectReport {
       ...(idx.dims.length === 1 ? { labelCounts: countValues(idx.data) } : {}),
     };
   }
-  if (b.length > 0 && (b[0] === 0x23 || ['.bin', '.bs2'].includes(extname(path).toLowerCase()))) {
+  if (b.length > 0 && (b[0] === 0x23 || b[0] === 0x25 || ['.bin', '.bs2'].includes(extname(path).toLowerCase()))) {
     const acc = new EventStatsAccumulator();
     const summary = streamEventFile(path, (chunk) => { acc.add(chunk); });
     const s = acc.result();
@@ -119,7 +119,7 @@ export function inspectFile(path: string): InspectReport {
     };
   }
   if (head.size === 0) throw new SnnError('malformedInput', `${path}: offset 0: empty file`);
-  throw new SnnError('malformedInput', `${path}: offset 0: not a file kind snn-export reads (IDX, gzip IDX, MATLAB level-5 .mat, AEDAT 1.0/2.0/3.1 starting with '#', N-MNIST .bin)`);
+  throw new SnnError('malformedInput', `${path}: offset 0: not a file kind snn-export reads (IDX, gzip IDX, MATLAB level-5 .mat, AEDAT 1.0/2.0/3.1/4.0 starting with '#', Metavision RAW EVT 2.0/3.0 starting with '%', N-MNIST .bin)`);
 }
 
 /** The report as aligned `key: value` lines for a terminal. */

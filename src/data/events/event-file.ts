@@ -6,6 +6,7 @@ import { openAedat2, streamAedat2 } from './aedat2.ts';
 import { openAedat3, streamAedat3 } from './aedat3.ts';
 import { openAedat4, streamAedat4 } from './aedat4.ts';
 import { withFile } from './chunked-file.ts';
+import { openEvt, streamEvt } from './evt.ts';
 import type { ChunkedFile } from './chunked-file.ts';
 import { EventBuffer } from './event-stream.ts';
 import type { ChunkSink, EventFileInfo, EventStream, StreamOptions, StreamSummary } from './event-stream.ts';
@@ -29,9 +30,9 @@ export interface ReadEventsOptions extends StreamOptions {
  */
 export const MAX_EVENT_SAMPLE_BYTES = 256 * MiB;
 
-type Kind = 'aedat2' | 'aedat3' | 'aedat4' | 'nmnist';
+type Kind = 'aedat2' | 'aedat3' | 'aedat4' | 'evt' | 'nmnist';
 
-/** Recognises the format: AEDAT by its `#` header, N-MNIST by its `.bin`/`.bs2` extension. */
+/** Recognises the format: AEDAT by its `#` header, Metavision RAW (EVT) by its `%` header, N-MNIST by its `.bin`/`.bs2` extension. */
 function detect(file: ChunkedFile): Kind {
   const where = file.path;
   const first = file.readAt(0, 1);
@@ -42,14 +43,19 @@ function detect(file: ChunkedFile): Kind {
     if (version === '4.0') return 'aedat4';
     refuseUnsupportedVersion(where, version);
   }
+  if (first.length === 1 && first[0] === 0x25) return 'evt';
   if (NMNIST_EXTENSIONS.has(extname(where).toLowerCase())) return 'nmnist';
-  if (file.size === 0) throw malformed(`${where}: offset 0`, `empty file (an AEDAT file starts with a '#!AER-DAT' line; N-MNIST files end in .bin)`);
-  throw malformed(`${where}: offset 0`, `not an event file snn-export reads: no AEDAT header ('#!AER-DAT…' line) and not an N-MNIST .bin/.bs2 file (byte 0 is 0x${first[0].toString(16).padStart(2, '0')})`);
+  if (file.size === 0) throw malformed(`${where}: offset 0`, `empty file (an AEDAT file starts with a '#!AER-DAT' line, a Metavision RAW file with '%' lines; N-MNIST files end in .bin)`);
+  throw malformed(`${where}: offset 0`, `not an event file snn-export reads: no AEDAT header ('#!AER-DAT…' line), no Metavision RAW header ('%' lines) and not an N-MNIST .bin/.bs2 file (byte 0 is 0x${first[0].toString(16).padStart(2, '0')})`);
 }
 
 function openKind(file: ChunkedFile, kind: Kind): EventFileInfo {
   if (kind === 'aedat2') {
     const { recordBytes: _r, ...info } = openAedat2(file);
+    return info;
+  }
+  if (kind === 'evt') {
+    const { version: _v, ...info } = openEvt(file);
     return info;
   }
   if (kind === 'aedat4') {
@@ -81,6 +87,7 @@ export function streamEventFile(path: string, sink: ChunkSink, options: ReadEven
     if (kind === 'aedat2') return streamAedat2(file, sink, options);
     if (kind === 'aedat3') return streamAedat3(file, sink, options);
     if (kind === 'aedat4') return streamAedat4(file, sink, options);
+    if (kind === 'evt') return streamEvt(file, sink, options);
     return streamNmnist(file, sink, options);
   });
 }

@@ -1,0 +1,234 @@
+import { SnnError, malformed } from '../../errors.ts';
+import type { ChunkedFile } from './chunked-file.ts';
+import { DEFAULT_CHUNK_BYTES } from './event-stream.ts';
+import type { ChunkSink, EventFileInfo, StreamOptions, StreamSummary } from './event-stream.ts';
+
+/**
+ * Prophesee / Metavision RAW files in EVT 2.0 and EVT 3.0 (`.raw`): a text header of `% ` lines
+ * (`% evt 2.0`, `% format EVT3;height=720;width=1280`, `% geometry 1280x720`, `% plugin_name …`,
+ * `% end` in recent files), then little-endian words.
+ *
+ * EVT 2.0: 32-bit words, type in bits 31–28. `CD_OFF` (0x0) and `CD_ON` (0x1): timestamp bits 5–0
+ * in 27–22, x in 21–11, y in 10–0; `EVT_TIME_HIGH` (0x8): timestamp bits 33–6 in 27–0;
+ * `EXT_TRIGGER` (0xA) counted as a trigger; `OTHERS` (0xE) counted as other, `CONTINUED` (0xF)
+ * belongs to the word before it. t = time_high · 64 + time_low, µs.
+ *
+ * EVT 3.0: 16-bit words, type in bits 15–12, decoded as a state machine: `EVT_ADDR_Y` (0x0) sets
+ * y; `EVT_ADDR_X` (0x2) is one event (x in 10–0, polarity in bit 11); `VECT_BASE_X` (0x3) sets the
+ * base x and polarity of the vectors after it; `VECT_12` (0x4) and `VECT_8` (0x5) are 12 or 8
+ * validity bits, one event at base x + i for each bit i set, after which base x moves on by 12 or 8;
+ * `EVT_TIME_LOW` (0x6) and `EVT_TIME_HIGH` (0x8) give timestamp bits 11–0 and 23–12; `EXT_TRIGGER`
+ * (0xA) is counted as a trigger, `OTHERS` (0xE) as other, `CONTINUED_4/12` (0x7, 0xF) belong to the
+ * word before them.
+ *
+ * Time high wraps (EVT 2.0 after 2^34 µs, EVT 3.0 after 2^24 µs = 16.8 s) are unrolled: a time high
+ * more than half its range below the previous one starts the next period. Any other word type is
+ * reserved and refused with its offset (random bytes do not decode as events). x and y are the raw
+ * fields; (0, 0) is the upper-left corner (Metavision), `origin: 'upper-left'`.
+ */
+
+export type EvtVersion = '2.0' | '3.0';
+
+export interface EvtInfo extends EventFileInfo {
+  version: EvtVersion;
+}
+
+const MAX_HEADER_BYTES = 1 << 20;
+
+/** Sensor sizes Metavision's plugin names and sensor generations give away (when there is no geometry line). */
+const SENSORS: [RegExp, string, number, number][] = [
+  [/genx320|gen_?x_?320|\b320\b/i, 'GenX320', 320, 320],
+  [/imx636|imx646|gen_?4|gen41|\b4\.[01]\b/i, 'IMX636 / Gen4.1 (HD)', 1280, 720],
+  [/gen_?3|gen31|\b3\.[01]\b/i, 'Gen3.1 (VGA)', 640, 480],
+  [/atis|gen_?1\b/i, 'ATIS', 304, 240],
+];
+
+/** Parses the `%` header: version, sensor size, body offset. */
+export function openEvt(file: ChunkedFile): EvtInfo {
+  const where = file.path;
+  const head = file.readAt(0, Math.min(file.size, MAX_HEADER_BYTES));
+  const lines: string[] = [];
+  let pos = 0;
+  while (pos < head.length && head[pos] === 0x25 /* % */) {
+    let end = pos;
+    while (end < head.length && head[end] !== 0x0a) {
+      const b = head[end];
+      if (b < 0x20 && b !== 0x09 && b !== 0x0d) throw malformed(`${where}: offset ${end}`, `control byte 0x${b.toString(16)} in a '%' header line (not a Metavision RAW header)`);
+      end++;
+    }
+    if (end >= head.length) {
+      throw malformed(`${where}: offset ${pos}`, head.length >= MAX_HEADER_BYTES ? `header longer than ${MAX_HEADER_BYTES} bytes` : `header line runs to the end of the file without a line feed (truncated header)`);
+    }
+    let line = Buffer.from(head.buffer, head.byteOffset + pos, end - pos).toString('latin1');
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    lines.push(line);
+    pos = end + 1;
+    if (/^%\s*end\s*$/i.test(line)) break;
+  }
+  const field = (key: string): string | undefined => {
+    const l = lines.find((s) => new RegExp(`^%\\s*${key}\\b`, 'i').test(s));
+    return l?.replace(new RegExp(`^%\\s*${key}\\s*`, 'i'), '').trim();
+  };
+  const format = field('format');
+  let version: string | undefined = field('evt');
+  if (format) {
+    const m = /^EVT\s*(\d)(\d?)/i.exec(format);
+    if (m) version = `${m[1]}.${m[2] || '0'}`;
+  }
+  if (!version) throw malformed(`${where}: offset 0`, `Metavision RAW header without '% evt 2.0|3.0' or '% format EVT2|EVT3' line`);
+  if (version === '2' || version === '3') version += '.0';
+  if (version !== '2.0' && version !== '3.0') {
+    throw new SnnError('incompatibleVersion', `${where}: EVT ${version} is not supported (snn-export reads Metavision RAW files in EVT 2.0 and EVT 3.0)`);
+  }
+  let width = 0, height = 0, sensor = 'unknown';
+  const sizeFrom = (w?: string, h?: string): void => {
+    const W = Number(w), H = Number(h);
+    if (Number.isInteger(W) && Number.isInteger(H) && W > 0 && H > 0 && W <= 2048 && H <= 2048) { width = W; height = H; }
+  };
+  if (format) sizeFrom(/width=(\d+)/i.exec(format)?.[1], /height=(\d+)/i.exec(format)?.[1]);
+  const geometry = field('geometry');
+  if (!width && geometry) { const m = /^(\d+)\s*x\s*(\d+)/i.exec(geometry); sizeFrom(m?.[1], m?.[2]); }
+  const hints = [field('sensor_name'), field('plugin_name'), field('sensor_generation'), field('camera_integrator_name')].filter(Boolean).join(' ');
+  for (const [re, name, w, h] of SENSORS) {
+    if (re.test(hints)) { sensor = name; if (!width) { width = w; height = h; } break; }
+  }
+  if (sensor === 'unknown' && width) sensor = `${width}×${height}`;
+  const bytes = version === '2.0' ? 4 : 2;
+  const body = file.size - pos;
+  if (body % bytes !== 0) {
+    throw malformed(`${where}: offset ${file.size - (body % bytes)}`, `truncated word: the body after the ${lines.length}-line header (offset ${pos}) is ${body} bytes, not a multiple of the ${bytes}-byte EVT ${version} word`);
+  }
+  return { path: where, format: version === '2.0' ? 'EVT 2.0' : 'EVT 3.0', headerLines: lines, bodyOffset: pos, width, height, origin: 'upper-left', sensor, version };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decodes an EVT 2.0 or 3.0 file chunk by chunk. */
+export function streamEvt(file: ChunkedFile, sink: ChunkSink, options: StreamOptions = {}): StreamSummary {
+  const info = openEvt(file);
+  const where = file.path;
+  const wordBytes = info.version === '2.0' ? 4 : 2;
+  if (options.startOffset !== undefined && options.startOffset !== info.bodyOffset) {
+    throw new SnnError('usage', `${where}: EVT words depend on the time and address state before them; a read can start at the body (offset ${info.bodyOffset}) only`);
+  }
+  const left = file.size - info.bodyOffset;
+  const chunkBytes = Math.max(wordBytes, Math.floor(Math.min(options.chunkBytes ?? DEFAULT_CHUNK_BYTES, Math.max(left, wordBytes)) / 4) * 4);
+  const capacity = Math.max(64, chunkBytes / wordBytes);
+  const x = new Uint16Array(capacity), y = new Uint16Array(capacity), p = new Uint8Array(capacity);
+  const t = new Float64Array(capacity);
+  const buf = new Uint8Array(chunkBytes);
+  const W = info.width || 2048, H = info.height || 2048;
+  const state = { events: 0, triggers: 0, other: 0, k: 0, chunkStart: info.bodyOffset, stopped: false };
+  const flush = (): boolean => {
+    const more = sink({ count: state.k, x, y, t, p, byteOffset: state.chunkStart });
+    state.events += state.k; state.k = 0;
+    if (more === false) state.stopped = true;
+    return more !== false;
+  };
+  const outside = (at: number, ex: number, ey: number): SnnError =>
+    malformed(`${where}: offset ${at}`, `event at x ${ex}, y ${ey} is outside the ${W}×${H} sensor${info.width ? '' : ' (11-bit addresses)'}`);
+  const reserved = (at: number, type: number): SnnError =>
+    malformed(`${where}: offset ${at}`, `EVT ${info.version} word of reserved type 0x${type.toString(16)} (not an EVT ${info.version} stream, or corrupted)`);
+
+  let offset = info.bodyOffset;
+  if (info.version === '2.0') {
+    let high = 0, base = 0, lastHigh = -1;
+    while (offset < file.size && !state.stopped) {
+      const bytes = file.readAt(offset, chunkBytes, buf);
+      if (!LITTLE_ENDIAN) for (let i = 0; i + 3 < bytes.length; i += 4) { const a = bytes[i], b = bytes[i + 1]; bytes[i] = bytes[i + 3]; bytes[i + 1] = bytes[i + 2]; bytes[i + 2] = b; bytes[i + 3] = a; }
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+      const n = words.length;
+      let k = state.k;
+      state.chunkStart = offset;
+      for (let i = 0; i < n; i++) {
+        const w = words[i];
+        const type = w >>> 28;
+        if (type <= 1) {
+          const ex = (w >>> 11) & 0x7ff, ey = w & 0x7ff;
+          if (ex >= W || ey >= H) throw outside(offset + 4 * i, ex, ey);
+          x[k] = ex; y[k] = ey; p[k] = type; t[k] = high + ((w >>> 22) & 0x3f); k++;
+        } else if (type === 8) {
+          const h = w & 0xfffffff;
+          if (h < lastHigh - 0x8000000) base += 2 ** 34;
+          lastHigh = h;
+          high = base + h * 64;
+        } else if (type === 0xa) state.triggers++;
+        else if (type === 0xe) state.other++;
+        else if (type !== 0xf) throw reserved(offset + 4 * i, type);
+      }
+      state.k = k;
+      offset += bytes.length;
+      if (k > 0 && !flush()) break;
+    }
+  } else {
+    let high = 0, low = 0, base = 0, lastHigh = -1, ey = 0, baseX = 0, pol = 0, time = 0;
+    while (offset < file.size && !state.stopped) {
+      const bytes = file.readAt(offset, chunkBytes, buf);
+      if (!LITTLE_ENDIAN) for (let i = 0; i + 1 < bytes.length; i += 2) { const a = bytes[i]; bytes[i] = bytes[i + 1]; bytes[i + 1] = a; }
+      const words = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
+      const n = words.length;
+      let k = state.k;
+      state.chunkStart = offset;
+      for (let i = 0; i < n; i++) {
+        const w = words[i];
+        const type = w >>> 12;
+        switch (type) {
+          case 0x0: ey = w & 0x7ff; if (ey >= H) throw outside(offset + 2 * i, 0, ey); break;
+          case 0x2: {
+            const ex = w & 0x7ff;
+            if (ex >= W) throw outside(offset + 2 * i, ex, ey);
+            if (k === capacity) {
+              state.k = k;
+              if (!flush()) { state.stopped = true; break; }
+              k = 0;
+              state.chunkStart = offset + 2 * i;
+            }
+            x[k] = ex; y[k] = ey; p[k] = (w >>> 11) & 1; t[k] = time; k++;
+            break;
+          }
+          case 0x3: baseX = w & 0x7ff; pol = (w >>> 11) & 1; break;
+          case 0x4: case 0x5: {
+            const bits = type === 0x4 ? 12 : 8;
+            let valid = w & (type === 0x4 ? 0xfff : 0xff);
+            if (valid !== 0) {
+              if (baseX + 31 - Math.clz32(valid) >= W) throw outside(offset + 2 * i, baseX + 31 - Math.clz32(valid), ey);
+              if (k > capacity - 12) {
+                state.k = k;
+                if (!flush()) { state.stopped = true; break; }
+                k = 0;
+                state.chunkStart = offset + 2 * i;
+              }
+              while (valid !== 0) {
+                const b = 31 - Math.clz32(valid & -valid);
+                x[k] = baseX + b; y[k] = ey; p[k] = pol; t[k] = time; k++;
+                valid &= valid - 1;
+              }
+            }
+            baseX += bits;
+            break;
+          }
+          case 0x6: low = w & 0xfff; time = high + low; break;
+          case 0x8: {
+            const h = w & 0xfff;
+            if (h < lastHigh - 0x800) base += 2 ** 24;
+            lastHigh = h;
+            high = base + h * 4096;
+            time = high + low;
+            break;
+          }
+          case 0xa: state.triggers++; break;
+          case 0xe: state.other++; break;
+          case 0x7: case 0xf: break;
+          default: throw reserved(offset + 2 * i, type);
+        }
+        if (state.stopped) break;
+      }
+      state.k = k;
+      offset += bytes.length;
+      if (!state.stopped && k > 0 && !flush()) break;
+    }
+  }
+  const { version: _v, ...plain } = info;
+  const skippedKinds = { triggers: state.triggers, other: state.other };
+  return { info: plain, events: state.events, skipped: state.triggers + state.other, skippedKinds };
+}
