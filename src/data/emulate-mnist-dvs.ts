@@ -113,7 +113,14 @@ export async function emulateMnistDvs(options: EmulateMnistDvsOptions): Promise<
     // A staging folder left by a killed run: the lock is ours, so nobody else is filling it.
     rmSync(staging, { recursive: true, force: true });
     claim.discardOnRelease(staging);
-    const summary = await emulateInto(staging, options, scales, limit, started, stop.signal);
+    let summary: EmulationSummary;
+    try {
+      summary = await emulateInto(staging, options, scales, limit, started, stop.signal);
+    } catch (err) {
+      // Name the file as the user will look for it, not by the hidden staging folder.
+      if (err instanceof SnnError && err.kind === 'io') throw new SnnError('io', `${err.message.split(staging).join(outDir)} (the partial data set was removed)`);
+      throw err;
+    }
     try {
       publish(outDir);
     } catch (err) {
