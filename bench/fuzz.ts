@@ -2,7 +2,7 @@
  * `npm run fuzz -- --cases N [--seed S] [--format NAME[,NAME…]] [--timeout SEC] [--memory MB] [--out DIR]`
  * runs N seeded cases per format through the project's readers in a guarded worker process and
  * prints the outcome table; `--case K` reruns one case, `--replay FILE --format NAME` one saved
- * input. Exit code 1 when any case ended in an internal error, a crash, a hang or too much memory.
+ * input; `--refusals` lists the checks that refused the cases (how deep the mutants reach). Exit code 1 when any case ended in an internal error, a crash, a hang or too much memory.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     case: { type: 'string' },
     replay: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    refusals: { type: 'boolean', default: false },
   },
 });
 
@@ -63,5 +64,5 @@ const report = await runFuzz({
     }
   },
 });
-if (!only) process.stdout.write(`${formatReport(report)}\n${report.failures.length ? `failing inputs saved under ${resolve(values.out!)}\n` : ''}`);
+if (!only) process.stdout.write(`${formatReport(report, values.refusals)}\n${report.failures.length ? `failing inputs saved under ${resolve(values.out!)}\n` : ''}`);
 process.exit(report.failures.length ? 1 : 0);

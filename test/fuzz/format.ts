@@ -19,6 +19,8 @@ export interface Seed {
   name: string;
   bytes: Uint8Array;
   views?: SeedView[];
+  /** Leading bytes (magic text, header lines) that most byte mutations leave alone, so they reach the body. */
+  spare?: number;
 }
 
 /** A hand-made hostile file: a field set to a value chosen to break a naive reader. */

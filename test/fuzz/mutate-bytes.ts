@@ -1,8 +1,8 @@
 /**
  * Byte-level mutations of a seed file. Every choice is drawn from the case's `Random`, so a
  * (seed, format, case index) triple always gives the same bytes. Positions are drawn from the
- * first 256 bytes half of the time: headers, magic numbers and length fields live there, and a
- * flip in a header reaches far more code than a flip in the middle of the payload.
+ * first 256 bytes (after a spared magic prefix) half of the time: headers and length fields live
+ * there, and a flip in a header reaches more code than a flip in the middle of the payload.
  */
 import type { Random } from '../../src/util/random.ts';
 
@@ -21,10 +21,17 @@ const INTERESTING_NUMBER_TEXT = ['0', '-1', '4294967295', '4294967296', '2147483
 export const pick = <T>(rng: Random, items: readonly T[]): T => items[Math.floor(rng.next() * items.length)];
 export const below = (rng: Random, n: number): number => Math.floor(rng.next() * n);
 
-/** A position in `[0, length)`, in the first 256 bytes half of the time. */
+/**
+ * Where mutations land. Files whose magic text would stop almost every mutant (a MAT-file's
+ * 128-byte header, AEDAT comment lines) say how many leading bytes to spare most of the time.
+ */
+let spared = 0;
+
+/** A position in `[0, length)`: mostly in the 256 bytes after the spared prefix, else anywhere. */
 function position(rng: Random, length: number): number {
   if (length <= 1) return 0;
-  return rng.next() < 0.5 ? below(rng, Math.min(length, 256)) : below(rng, length);
+  const from = spared < length && rng.next() < 0.8 ? spared : 0;
+  return from + (rng.next() < 0.5 ? below(rng, Math.min(length - from, 256)) : below(rng, length - from));
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -143,12 +150,18 @@ const TEXT: ByteMutation[] = [...BINARY, numberInText, numberInText, textHazard]
 
 /**
  * One to four stacked mutations of `bytes`. `text` adds the text mutations (numbers in
- * digits, byte-order marks, line ends) for formats that are text or start with a text header.
+ * digits, byte-order marks, line ends) for formats that are text or start with a text header;
+ * `spare` leading bytes are left alone by most positional mutations.
  */
-export function mutateBytes(rng: Random, bytes: Uint8Array, text: boolean): Uint8Array {
+export function mutateBytes(rng: Random, bytes: Uint8Array, text: boolean, spare = 0): Uint8Array {
   const pool = text ? TEXT : BINARY;
   let out = bytes;
   const rounds = 1 + (rng.next() < 0.5 ? 0 : below(rng, 4));
-  for (let i = 0; i < rounds; i++) out = pick(rng, pool)(rng, out);
+  spared = spare;
+  try {
+    for (let i = 0; i < rounds; i++) out = pick(rng, pool)(rng, out);
+  } finally {
+    spared = 0;
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 /** The fuzzer's outcome table and its list of distinct failures, as text for a terminal. */
 import type { Failure, FuzzReport } from './runner.ts';
+import { blankDetails } from './runner.ts';
 import { OUTCOMES } from './protocol.ts';
 
 /** The command that remakes and reruns one case. */
@@ -11,7 +12,7 @@ export function reproduction(f: Failure, seed: number): string {
 export function distinctFailures(failures: Failure[]): { key: string; first: Failure; count: number }[] {
   const groups = new Map<string, { key: string; first: Failure; count: number }>();
   for (const f of failures) {
-    const message = f.result.message.replace(/\/[\w./-]+/g, 'PATH').replace(/0x[0-9a-f]+/gi, 'N').replace(/\d+(\.\d+)?/g, 'N');
+    const message = blankDetails(f.result.message);
     const key = `${f.format} | ${f.result.outcome} | ${f.result.frame ?? ''} | ${f.result.outcome === 'internal' ? message : ''}`;
     const g = groups.get(key);
     if (g) g.count++;
@@ -33,8 +34,20 @@ export function formatTable(report: FuzzReport): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function formatReport(report: FuzzReport): string {
+/** The checks that refused the cases of each format, most frequent first. */
+export function formatRefusals(report: FuzzReport, top = 15): string {
+  const out: string[] = [];
+  for (const s of report.summaries) {
+    const sorted = [...s.refusals].sort((a, b) => b[1] - a[1]);
+    out.push(`${s.format}: ${sorted.length} distinct refusals`);
+    for (const [shape, n] of sorted.slice(0, top)) out.push(`  ${String(n).padStart(6)}  exit ${shape}`);
+  }
+  return out.join('\n');
+}
+
+export function formatReport(report: FuzzReport, refusals = false): string {
   const out = [`fuzz: seed ${report.seed}, ${report.cases} cases per format, ${report.seconds.toFixed(1)} s`, '', formatTable(report)];
+  if (refusals) out.push('', formatRefusals(report));
   const problems = report.summaries.flatMap((s) => s.seedProblems.map((p) => `${s.format}: ${p}`));
   if (problems.length) out.push('', 'seeds not accepted (a valid file refused, or a seed writer out of date):', ...problems.map((p) => `  ${p}`));
   const distinct = distinctFailures(report.failures);

@@ -46,6 +46,8 @@ export interface FormatSummary {
   seconds: number;
   /** Seeds that were not accepted: a reader that refuses valid files, or a broken seed writer. */
   seedProblems: string[];
+  /** Refusal messages with numbers and paths blanked, and how often each came: how deep the mutants reach. */
+  refusals: Map<string, number>;
 }
 
 export interface FuzzReport {
@@ -54,6 +56,11 @@ export interface FuzzReport {
   summaries: FormatSummary[];
   failures: Failure[];
   seconds: number;
+}
+
+/** A message with its numbers, hex values and paths blanked, so messages of one check group together. */
+export function blankDetails(message: string): string {
+  return message.replace(/\/[\w./-]+/g, 'PATH').replace(/0x[0-9a-f]+/gi, 'N').replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, 'N').slice(0, 160);
 }
 
 const zeroCounts = (): Record<Outcome, number> => Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -73,7 +80,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       mkdirSync(seedDir, { recursive: true });
       const seeds = await format.seeds(seedDir);
       const crafted = format.crafted(seeds);
-      const summary: FormatSummary = { format: format.name, entry: format.entry, counts: zeroCounts(), exitCodes: {}, seconds: 0, seedProblems: [] };
+      const summary: FormatSummary = { format: format.name, entry: format.entry, counts: zeroCounts(), exitCodes: {}, seconds: 0, seedProblems: [], refusals: new Map() };
       const inputDir = join(runDir, 'input', format.name);
       mkdirSync(inputDir, { recursive: true });
       const input = join(inputDir, format.fileName);
@@ -83,7 +90,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         writeFileSync(input, c.bytes);
         const result = await worker.run({ format: format.name, path: input, scratchRoot: join(runDir, 'scratch') }, id++);
         summary.counts[result.outcome]++;
-        if (result.outcome === 'refused' && result.exitCode !== undefined) summary.exitCodes[result.exitCode] = (summary.exitCodes[result.exitCode] ?? 0) + 1;
+        if (result.outcome === 'refused' && result.exitCode !== undefined) {
+          summary.exitCodes[result.exitCode] = (summary.exitCodes[result.exitCode] ?? 0) + 1;
+          const shape = `${result.exitCode} ${blankDetails(result.message.replace(input, 'FILE'))}`;
+          summary.refusals.set(shape, (summary.refusals.get(shape) ?? 0) + 1);
+        }
         if (index < seeds.length && result.outcome !== 'accepted') summary.seedProblems.push(`${c.origin}: ${result.outcome}: ${result.message}`);
         if (FAILURES.includes(result.outcome)) {
           let saved: string | undefined;

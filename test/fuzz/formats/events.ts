@@ -41,6 +41,20 @@ function dvsEvents(n: number, seed: number) {
 
 const concat = (parts: Uint8Array[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
 
+/** The length of the leading '#' lines, which byte mutations mostly leave alone so that they reach the events. */
+function headerLength(bytes: Uint8Array): number {
+  let pos = 0;
+  while (pos < bytes.length && bytes[pos] === 0x23) {
+    const lf = bytes.indexOf(0x0a, pos);
+    if (lf < 0) return bytes.length;
+    pos = lf + 1;
+  }
+  return pos;
+}
+
+/** A seed whose header lines are spared by most mutations. */
+const eventSeed = (name: string, bytes: Uint8Array) => ({ name, bytes, spare: headerLength(bytes) });
+
 function aedat1(n: number, seed: number): Uint8Array {
   const ev = dvsEvents(n, seed);
   const header = Buffer.from('# AER data file, version 1.0 (no version line)\r\n# created by the snn-export fuzzer\r\n', 'latin1');
@@ -85,7 +99,7 @@ const headerOnly = (bytes: Uint8Array, bodyOffset: number): Uint8Array => bytes.
 
 export const aedat1Format: FuzzFormat = {
   name: 'aedat1', entry: 'data inspect, event loaders (readEventFile, frames)', fileName: 'case.dat', text: true,
-  seeds: async () => [{ name: '60 events', bytes: aedat1(60, 1) }, { name: '5 events', bytes: aedat1(5, 2) }],
+  seeds: async () => [eventSeed('60 events', aedat1(60, 1)), eventSeed('5 events', aedat1(5, 2))],
   crafted: (seeds) => {
     const hdr = headerOnly(seeds[0].bytes, seeds[0].bytes.indexOf(0x0a, 50) + 1);
     return [
@@ -101,8 +115,8 @@ export const aedat1Format: FuzzFormat = {
 export const aedat2Format: FuzzFormat = {
   name: 'aedat2', entry: 'data inspect, event loaders (readEventFile, frames)', fileName: 'case.aedat', text: true,
   seeds: async () => [
-    { name: '80 events', bytes: encodeAedat2(dvsEvents(80, 3), ['made by the snn-export fuzzer']) },
-    { name: 'emulated digit', bytes: encodeAedat2(new DvsEmulator({ durationUs: 20_000 }, 1).record(Uint8Array.from({ length: 64 }, (_, i) => (i % 9) * 30), 8, 8, 1)) },
+    eventSeed('80 events', encodeAedat2(dvsEvents(80, 3), ['made by the snn-export fuzzer'])),
+    eventSeed('emulated digit', encodeAedat2(new DvsEmulator({ durationUs: 20_000 }, 1).record(Uint8Array.from({ length: 64 }, (_, i) => (i % 9) * 30), 8, 8, 1))),
   ],
   crafted: (seeds) => {
     const hdr = headerOnly(seeds[0].bytes, seeds[0].bytes.lastIndexOf(0x0a, 300) + 1);
@@ -123,14 +137,14 @@ export const aedat2Format: FuzzFormat = {
 export const aedat31Format: FuzzFormat = {
   name: 'aedat31', entry: 'data inspect, DVS Gesture loader (readEventFile, frames)', fileName: 'case.aedat', text: true,
   seeds: async () => [
-    {
-      name: 'DVS128 three packets', bytes: aedat31('DVS128', [
+    eventSeed(
+      'DVS128 three packets', aedat31('DVS128', [
         { events: Array.from({ length: 20 }, (_, i) => [polarity(i * 5, 127 - i * 3, i & 1, i === 7 ? 0 : 1), 100 + i * 10] as [number, number]) },
         { type: 2, events: [[0xdeadbeef, 5]] },
         { overflow: 1, events: [[polarity(127, 0, 0), 7], [polarity(0, 127, 1), 9]] },
       ]),
-    },
-    { name: 'DAVIS346 one packet', bytes: aedat31('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1], [polarity(0, 0, 0), 2]] }]) },
+    ),
+    eventSeed('DAVIS346 one packet', aedat31('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1], [polarity(0, 0, 0), 2]] }])),
   ],
   crafted: () => {
     const packet = (fields: number[], payload = 0): Uint8Array => {
@@ -177,7 +191,7 @@ export const nmnistFormat: FuzzFormat = {
 export const mnistDvsFormat: FuzzFormat = {
   name: 'mnist-dvs', entry: 'MNIST-DVS loader (loadMnistDvs, frames)', fileName: 'case.aedat', text: true,
   seeds: async () => [
-    { name: 'emulated digit', bytes: encodeAedat2(new DvsEmulator({ durationUs: 30_000 }, 2).record(Uint8Array.from({ length: 100 }, (_, i) => (i % 7) * 40), 10, 10, 2)) },
+    eventSeed('emulated digit', encodeAedat2(new DvsEmulator({ durationUs: 30_000 }, 2).record(Uint8Array.from({ length: 100 }, (_, i) => (i % 7) * 40), 10, 10, 2))),
   ],
   crafted: (seeds) => aedat2Format.crafted(seeds).concat([
     { name: 'an AEDAT 3.1 file where MNIST-DVS expects DVS128 AEDAT 2.0', bytes: aedat31('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1]] }]) },

@@ -11,10 +11,10 @@ import { HwSimulator } from '../../../runtimes/hwsim/simulator.ts';
 import { SnnError } from '../../../src/errors.ts';
 import { quantizeNetwork } from '../../../src/quantize/quantize.ts';
 import { initParams } from '../../../src/spec/params.ts';
-import type { NetworkSpec } from '../../../src/spec/types.ts';
 import { validateSpec } from '../../../src/spec/validate.ts';
-import { DEFAULT_SETTINGS } from '../../../src/train/defaults.ts';
-import * as recipes from '../../../src/train/recipes.ts';
+import { parseRecipe, recipeNames } from '../../../src/train/recipes.ts';
+import type { Recipe } from '../../../src/train/recipes.ts';
+import { loadSpecFile } from '../../../src/spec/file.ts';
 import type { FuzzFormat, Seed } from '../format.ts';
 import { DENSE_SPEC, CONV_SPEC, checkpointOf } from './models.ts';
 
@@ -25,19 +25,13 @@ function jsonSeed(name: string, value: unknown): Seed {
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 
-/**
- * `train --spec FILE` up to the first allocation that depends on the file: the spec is read and
- * validated as src/cli/train.ts does, then the weights are initialised (what training does next).
- */
+/** `train --spec FILE` up to the first allocation that depends on the file: the weights are initialised, as training does next. */
 function readSpecAsTrainDoes(path: string): void {
-  if (!existsSync(path)) throw new SnnError('missingInput', `${path}: spec file not found`);
-  let spec: NetworkSpec;
-  try { spec = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new SnnError('invalidSpec', `${path}: not valid JSON (${(e as Error).message})`); }
-  initParams(validateSpec(spec), 0);
+  initParams(validateSpec(loadSpecFile(path)), 0);
 }
 
 export const specFormat: FuzzFormat = {
-  name: 'spec', entry: 'train --spec (validateSpec, initParams)', fileName: 'case.json', text: true,
+  name: 'spec', entry: 'train --spec (loadSpecFile, initParams)', fileName: 'case.json', text: true,
   seeds: async () => [
     jsonSeed('dense', DENSE_SPEC), jsonSeed('conv', CONV_SPEC),
     jsonSeed('csnn-avgpool example', readJson(fileURLToPath(new URL('../../../src/spec/examples/csnn-avgpool.json', import.meta.url)))),
@@ -63,24 +57,19 @@ export const specFormat: FuzzFormat = {
 const RECIPE_DIR = fileURLToPath(new URL('../../../src/train/recipes/', import.meta.url));
 
 /**
- * A recipe file as `train --recipe` loads one. Recipes are looked up by name in
- * src/train/recipes/, so a loader taking a path (`loadRecipeFile`) is used when the module has
- * one; otherwise loadRecipe's steps are repeated here on the file (parse, validate the spec,
- * fill in the default settings), without its check that the name matches the file name.
+ * A recipe file as `train --recipe NAME` loads one (loadRecipe reads only the bundled folder, so
+ * its steps are taken here on the case file: the JSON parsed, then parseRecipe's checks), under
+ * the name 'case' that the seeds carry.
  */
-function loadRecipeAt(path: string): { spec: NetworkSpec } {
-  const byPath = (recipes as Record<string, unknown>).loadRecipeFile as ((p: string) => { spec: NetworkSpec }) | undefined;
-  if (byPath) return byPath(path);
-  let recipe: { spec: NetworkSpec; training: Record<string, unknown> };
-  try { recipe = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new SnnError('malformedInput', `${path}: not valid JSON (${(e as Error).message})`); }
-  validateSpec(recipe.spec);
-  recipe.training = { ...DEFAULT_SETTINGS, ...recipe.training };
-  return recipe;
+function loadRecipeAt(path: string): Recipe {
+  let json: unknown;
+  try { json = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new SnnError('malformedInput', `recipe case: not valid JSON (${(e as Error).message})`); }
+  return parseRecipe(json, 'case');
 }
 
 export const recipeFormat: FuzzFormat = {
-  name: 'recipe', entry: 'train --recipe (loadRecipe, initParams)', fileName: 'case.json', text: true,
-  seeds: async () => recipes.recipeNames().map((name) => {
+  name: 'recipe', entry: 'train --recipe (parseRecipe, initParams)', fileName: 'case.json', text: true,
+  seeds: async () => recipeNames().map((name) => {
     // The file name must match `name`; cases are written as case.json.
     const value = { ...(readJson(`${RECIPE_DIR}${name}.json`) as Record<string, unknown>), name: 'case' };
     return jsonSeed(name, value);

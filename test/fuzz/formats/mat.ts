@@ -62,22 +62,58 @@ function svhnVariables(le: boolean, h = 4, w = 3, n = 2): Buffer[] {
   ];
 }
 
+/** SVHN's variables as JSON, so that mutations reach classes, dimensions, names and values (not only the tags). */
+function variablesJson(h = 4, w = 3, n = 2): Variable[] {
+  return [
+    { name: 'X', classCode: MX_UINT8, dims: [h, w, 3, n], dataType: MI.UINT8, data: Buffer.from(Array.from({ length: h * w * 3 * n }, (_, i) => (i * 29) % 256)) },
+    { name: 'y', classCode: MX_DOUBLE, dims: [n, 1], dataType: MI.UINT8, data: Buffer.from(Array.from({ length: n }, (_, i) => 1 + (i % 10))) },
+  ];
+}
+
+const asJson = (vars: Variable[]) => vars.map((v) => ({ ...v, data: [...v.data] }));
+
+/** Variables from their (mutated) JSON, values written as bytes, 32-bit or 64-bit integers as the data type needs. */
+function variablesFrom(text: Uint8Array): Variable[] {
+  const parsed = JSON.parse(Buffer.from(text).toString('utf8'));
+  const list: Record<string, unknown>[] = Array.isArray(parsed) ? parsed : [parsed];
+  return list.filter((v) => v !== null && typeof v === 'object').map((v) => {
+    const dataType = Number(v.dataType) >>> 0;
+    const values = (Array.isArray(v.data) ? v.data : []).map((x) => Number(x));
+    const width = dataType === MI.DOUBLE || dataType === MI.INT64 || dataType === MI.UINT64 ? 8 : dataType === MI.INT32 || dataType === MI.UINT32 || dataType === MI.SINGLE ? 4 : dataType === MI.INT16 || dataType === MI.UINT16 ? 2 : 1;
+    const data = Buffer.alloc(values.length * width);
+    values.forEach((x, i) => {
+      if (width === 8) data.writeDoubleLE(x, 8 * i);
+      else if (width === 4) data.writeInt32LE(Math.trunc(x) | 0, 4 * i);
+      else if (width === 2) data.writeUInt16LE(x & 0xffff, 2 * i);
+      else data[i] = x & 0xff;
+    });
+    const dims = (Array.isArray(v.dims) ? v.dims : [v.dims]).map((d) => Number(d) | 0);
+    return { name: String(v.name ?? ''), classCode: Number(v.classCode) >>> 0, dims, dataType, data };
+  });
+}
+
 function plainSeed(le: boolean): Seed {
-  const vars = svhnVariables(le);
-  return { name: `svhn ${le ? 'little' : 'big'}-endian`, bytes: Buffer.concat([header(le), ...vars]) };
+  const build = (vars: Variable[]) => Buffer.concat([header(le), ...vars.map((v) => matrix(le, v))]);
+  return {
+    name: `svhn ${le ? 'little' : 'big'}-endian`, bytes: build(variablesJson()), spare: 128,
+    views: [{ kind: 'json', name: 'variables', value: asJson(variablesJson()), wrap: (text) => build(variablesFrom(text)) }],
+  };
 }
 
 /** Compressed variables; each zlib stream is also a layer mutations can reach after inflating. */
 function compressedSeed(le: boolean): Seed {
-  const vars = svhnVariables(le);
+  const vars = variablesJson().map((v) => matrix(le, v));
   const streams = vars.map((v) => deflateSync(v));
   const build = (parts: Uint8Array[]) => Buffer.concat([header(le), ...parts.map((s) => compressedElement(le, s))]);
   return {
-    name: `svhn compressed ${le ? 'little' : 'big'}-endian`, bytes: build(streams),
-    views: vars.map((v, i) => ({
-      kind: 'binary' as const, name: `inflated variable ${i}`, inner: v,
-      wrap: (inner: Uint8Array) => build(streams.map((s, j) => (j === i ? deflateSync(inner) : s))),
-    })),
+    name: `svhn compressed ${le ? 'little' : 'big'}-endian`, bytes: build(streams), spare: 128,
+    views: [
+      ...vars.map((v, i) => ({
+        kind: 'binary' as const, name: `inflated variable ${i}`, inner: v,
+        wrap: (inner: Uint8Array) => build(streams.map((s, j) => (j === i ? deflateSync(inner) : s))),
+      })),
+      { kind: 'json' as const, name: 'variables', value: asJson(variablesJson()), wrap: (text: Uint8Array) => build(variablesFrom(text).map((v) => deflateSync(matrix(le, v)))) },
+    ],
   };
 }
 
