@@ -80,6 +80,28 @@ describe('full disk (64 kB tmpfs)', () => {
   });
 });
 
+describe('full disk (1 MB tmpfs) under an earlier data set', () => {
+  const small = join(dir, 'small');
+  let skip: string | undefined;
+  before(() => { skip = mountTmpfs(small, 'size=1m'); });
+  after(() => { if (!skip) spawnSync('umount', [small]); });
+
+  test('data emulate that runs out of space leaves the earlier emulation in the folder as it was', (t) => {
+    if (skip) return t.skip(skip);
+    const out = join(small, 'dvs');
+    const first = cli('data', 'emulate', '--from', 'mnist', '-o', out, '--limit', '1', '--quiet');
+    assert.equal(first.status, 0, first.stderr);
+    const before = readFileSync(join(out, 'emulation.json'), 'utf8');
+    const r = cli('data', 'emulate', '--from', 'mnist', '-o', out, '--limit', '20', '--quiet');
+    assert.equal(r.status, EXIT_CODES.io, r.stderr);
+    assertOneLine(r.stderr, /cannot write: no space left on the device \(the partial data set was removed\)$/);
+    assert.equal(readFileSync(join(out, 'emulation.json'), 'utf8'), before);
+    assert.deepEqual(readdirSync(out).sort(), ['emulation.json', ...Array.from({ length: 10 }, (_, d) => `grabbed_data${d}`)].sort());
+    const recordings = readdirSync(out, { recursive: true }).filter((n) => String(n).endsWith('.aedat'));
+    assert.equal(recordings.length, 2, 'the first run\'s two recordings, and only them');
+  });
+});
+
 describe('read-only folder (read-only tmpfs)', () => {
   const ro = join(dir, 'ro');
   let skip: string | undefined;
