@@ -115,9 +115,10 @@ describe('refusals', () => {
     assertRefused(() => readEventFile(path), 'malformedInput', path, header.length + 8);
   });
 
-  test('a DAVIS chip named in the header is refused before decoding', () => {
+  test('a DAVIS chip named in the header goes to the DAVIS reader (data-events-davis.test.ts), and is refused where DVS128 is expected', () => {
     const path = writeTmp('davis-header.aedat', '#!AER-DAT2.0\r\n# AEChip: eu.seebetter.ini.chips.davis.Davis346red\r\n');
-    assertRefused(() => readEventFile(path), 'incompatibleVersion', path);
+    assert.equal(readEventFile(path).sensor, 'DAVIS346');
+    assertRefused(() => readEventFile(path, { expectSensor: 'DVS128' }), 'incompatibleVersion', path);
   });
 
   test('an AEDAT 3.1 file from a non-DVS128 sensor is refused where DVS128 is expected', () => {

@@ -6,6 +6,7 @@ import { openAedat2, streamAedat2 } from './aedat2.ts';
 import { openAedat3, streamAedat3 } from './aedat3.ts';
 import { openAedat4, streamAedat4 } from './aedat4.ts';
 import { withFile } from './chunked-file.ts';
+import { davisChipLine, openDavisAedat2, streamDavisAedat2 } from './davis-aedat2.ts';
 import { openEvt, streamEvt } from './evt.ts';
 import type { ChunkedFile } from './chunked-file.ts';
 import { EventBuffer } from './event-stream.ts';
@@ -30,15 +31,15 @@ export interface ReadEventsOptions extends StreamOptions {
  */
 export const MAX_EVENT_SAMPLE_BYTES = 256 * MiB;
 
-type Kind = 'aedat2' | 'aedat3' | 'aedat4' | 'evt' | 'nmnist';
+type Kind = 'aedat2' | 'davis' | 'aedat3' | 'aedat4' | 'evt' | 'nmnist';
 
 /** Recognises the format: AEDAT by its `#` header, Metavision RAW (EVT) by its `%` header, N-MNIST by its `.bin`/`.bs2` extension. */
 function detect(file: ChunkedFile): Kind {
   const where = file.path;
   const first = file.readAt(0, 1);
   if (first.length === 1 && first[0] === 0x23) {
-    const { version } = readAedatHeader(file);
-    if (version === '1.0' || version === '2.0') return 'aedat2';
+    const { version, lines } = readAedatHeader(file);
+    if (version === '1.0' || version === '2.0') return davisChipLine(lines) ? 'davis' : 'aedat2';
     if (version === '3.1') return 'aedat3';
     if (version === '4.0') return 'aedat4';
     refuseUnsupportedVersion(where, version);
@@ -54,6 +55,7 @@ function openKind(file: ChunkedFile, kind: Kind): EventFileInfo {
     const { recordBytes: _r, ...info } = openAedat2(file);
     return info;
   }
+  if (kind === 'davis') return openDavisAedat2(file);
   if (kind === 'evt') {
     const { version: _v, ...info } = openEvt(file);
     return info;
@@ -85,6 +87,7 @@ export function streamEventFile(path: string, sink: ChunkSink, options: ReadEven
     const kind = detect(file);
     checkSensor(openKind(file, kind), options.expectSensor);
     if (kind === 'aedat2') return streamAedat2(file, sink, options);
+    if (kind === 'davis') return streamDavisAedat2(file, sink, options);
     if (kind === 'aedat3') return streamAedat3(file, sink, options);
     if (kind === 'aedat4') return streamAedat4(file, sink, options);
     if (kind === 'evt') return streamEvt(file, sink, options);
