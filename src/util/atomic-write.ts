@@ -1,13 +1,11 @@
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { makeFolders } from './make-folders.ts';
 import { randomBytes } from 'node:crypto';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { SnnError, fsError } from '../errors.ts';
+import { makeFolders } from './make-folders.ts';
 
 export { claimOutput, lockPathOf } from './output-claim.ts';
 export type { ClaimOptions, OutputClaim, OutputKind } from './output-claim.ts';
-
-let counter = 0;
 
 export interface AtomicWriteOptions {
   /**
@@ -24,6 +22,7 @@ export interface AtomicWriteOptions {
  * `.tmp` so that a reader never mistakes it for the output.
  */
 const instanceTag = randomBytes(4).toString('hex');
+let counter = 0;
 function temporaryPathFor(path: string): string {
   return join(dirname(path) || '.', `.${basename(path)}.${process.pid}.${instanceTag}.${counter++}.tmp`);
 }
