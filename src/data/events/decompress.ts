@@ -7,8 +7,8 @@ import { SnnError, malformed } from '../../errors.ts';
  * more than the frame can justify. The frame headers are parsed and checked here (magic, flags,
  * block sizes inside the input, declared sizes against the largest ratio the format allows); the
  * libraries then only decode bytes whose layout is known to be sound: `lz4js` decodes each LZ4
- * block, `fzstd` the Zstandard frame (into the buffer sized here, so it never allocates the size a
- * header claims).
+ * block into a buffer sized here; `fzstd` decodes the Zstandard frame once its declared size (or
+ * window) is known to be within what the compressed bytes can hold.
  */
 
 /** Largest decompressed size of one frame (one AEDAT 4.0 packet). */
@@ -114,22 +114,15 @@ export function zstdFrame(src: Uint8Array, out: OutputBuffer, where: string, at:
   if (declared > limit) throw bad(p, `declares ${declared} decompressed bytes, more than ${limit} (the packet limit, or what ${src.length} compressed bytes can hold)`);
   let result: Uint8Array;
   try {
-    if (declared >= 0) {
-      // fzstd fills the given buffer and returns it whole: clear it so that a frame that decodes
-      // short leaves zeros, never the previous packet's bytes.
-      const dst = out.ensure(declared).subarray(0, declared);
-      dst.fill(0);
-      result = zstdDecompress(src, dst);
-    } else {
-      // No declared size (streamed frames): fzstd allocates the window and the output itself, so
-      // the window the header asks for is checked first.
-      if (!singleSegment) {
-        const wd = src[5], wb = 2 ** (10 + (wd >> 3)), window = wb + (wb / 8) * (wd & 7);
-        if (window > MAX_ZSTD_WINDOW) throw bad(5, `window of ${window} bytes is larger than ${MAX_ZSTD_WINDOW}`);
-      }
-      result = zstdDecompress(src);
-      if (result.length > limit) throw bad(0, `decodes to ${result.length} bytes, more than the ${limit}-byte limit`);
+    // fzstd allocates the declared size (checked above) or, without one, the window the header
+    // asks for, which is checked first. (Its mode that fills a caller's buffer is much slower.)
+    if (declared < 0 && !singleSegment) {
+      const wd = src[5], wb = 2 ** (10 + (wd >> 3)), window = wb + (wb / 8) * (wd & 7);
+      if (window > MAX_ZSTD_WINDOW) throw bad(5, `window of ${window} bytes is larger than ${MAX_ZSTD_WINDOW}`);
     }
+    result = zstdDecompress(src);
+    if (result.length > limit) throw bad(0, `decodes to ${result.length} bytes, more than the ${limit}-byte limit`);
+    if (declared >= 0 && result.length !== declared) throw bad(0, `decodes to ${result.length} bytes, the header declares ${declared}`);
   } catch (err) {
     if (err instanceof SnnError) throw err;
     throw bad(0, `does not decode (${(err as Error).message})`);
