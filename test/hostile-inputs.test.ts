@@ -14,9 +14,9 @@ import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { decodeBundle, encodeBundle, MAX_BUNDLE_STEP_OFFSETS } from '../exporters/events/bundle.ts';
 import { loadProfileFile } from '../hardware-profiles/index.ts';
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
-import { decodeSafetensors } from '../src/checkpoint/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.ts';
 import { decodeIdx } from '../src/data/idx.ts';
 import { readEventFile } from '../src/data/events/event-file.ts';
 import { readMat5 } from '../src/data/mat5.ts';
@@ -271,6 +271,9 @@ describe('safetensors headers are checked against the bytes', () => {
     refuses(() => decodeCheckpoint(checkpointBytes({ ...ck, optimizer: moments }), 'c'), 'malformedInput', /tensor 'optimizer\.m\.ghost\.weight' belongs to no parameter/);
     refuses(() => decodeCheckpoint(checkpointBytes({ ...ck, progress: { epoch: -1, batch: 0 } }), 'c'), 'malformedInput', /metadata 'progress' must hold non-negative integers/);
     refuses(() => decodeCheckpoint(checkpointBytes({ ...ck, history: [null] as never }), 'c'), 'malformedInput', /metadata 'history' must be a JSON array of epoch records/);
+    // Nested deeper than JSON.stringify can write back (as a resumed run or a report would).
+    const metadata = { format: CHECKPOINT_FORMAT, format_version: String(CHECKPOINT_VERSION), spec: JSON.stringify(SPEC), history: '[]', training: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}` };
+    refuses(() => decodeCheckpoint(Buffer.concat(encodeSafetensors({ tensors: ck.params, metadata })), 'c'), 'malformedInput', /^c: metadata 'training': JSON nested deeper than 64 levels$/);
   });
 });
 

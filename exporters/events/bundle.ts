@@ -18,7 +18,7 @@ import { SPEC_LIMITS } from '../../src/spec/limits.ts';
 import type { Encoder } from '../../src/spec/types.ts';
 import { shapeSize } from '../../src/spec/validate.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
-import { GiB, readInput } from '../../src/util/read-input.ts';
+import { GiB, parseUntrustedJson, readInput } from '../../src/util/read-input.ts';
 
 /** Largest bundle file read (README, "Limits on input files"). */
 export const MAX_BUNDLE_BYTES = GiB;
@@ -293,12 +293,7 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
   if (m.format !== BUNDLE_FORMAT) throw malformed(where, `field 'format' is ${JSON.stringify(m.format ?? '')}, expected '${BUNDLE_FORMAT}' (a protobuf file, but not an snn-export events bundle)`);
   if (m.formatVersion !== BUNDLE_VERSION) throw new SnnError('incompatibleVersion', `${where}: events bundle format version ${m.formatVersion} is not supported by this snn-export (reads version ${BUNDLE_VERSION})`);
   if (!m.profile || !m.network) throw malformed(where, `the bundle lacks its ${m.profile ? 'network' : 'profile'}`);
-  let profileData: unknown;
-  try {
-    profileData = JSON.parse(m.profile.json);
-  } catch {
-    throw malformed(where, "field 'profile.json' is not valid JSON");
-  }
+  const profileData = parseUntrustedJson(m.profile.json, `${where}: field 'profile.json'`);
   const profile = validateProfile(profileData, `${where}: embedded profile '${m.profile.name}'`);
   const nm = m.network;
   checkBundleLimits(m, where);

@@ -4,7 +4,7 @@ import type { NetworkSpec } from '../spec/types.ts';
 import type { ResolvedSpec } from '../spec/validate.ts';
 import { validateSpec } from '../spec/validate.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { readInput } from '../util/read-input.ts';
+import { parseUntrustedJson, readInput } from '../util/read-input.ts';
 import { shown } from '../util/shown.ts';
 import type { Tensor } from '../util/tensor.ts';
 import { MAX_SAFETENSORS_BYTES, decodeSafetensors, encodeSafetensors } from './safetensors.ts';
@@ -82,11 +82,7 @@ export function saveCheckpoint(path: string, ck: Checkpoint): void {
 
 function parseJson(where: string, field: string, text: string | undefined): unknown {
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw malformed(where, `metadata '${field}' is not valid JSON`);
-  }
+  return parseUntrustedJson(text, `${where}: metadata '${field}'`);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -107,14 +107,42 @@ export function readInputText(path: string, options: InputOptions): string {
 }
 
 /**
- * Reads and parses a JSON file within its size limit. Text that is not JSON is refused as
- * `kind` (default `malformedInput`) with the parser's reason.
+ * How deep parsed JSON may nest. Every file snn-export reads nests fewer than 10 levels; a value
+ * nested thousands deep parses but overflows the stack of the JSON.stringify that writes it back
+ * (into a checkpoint, an ONNX model's metadata, a report).
  */
-export function readInputJson(path: string, options: InputOptions & { kind?: ErrorKind }): unknown {
-  const text = readInputText(path, options);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new SnnError(options.kind ?? 'malformedInput', `${path}: not valid JSON (${(err as Error).message})`);
+export const MAX_JSON_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, counted without recursion; stops past `limit`. */
+function jsonDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
+  return deepest;
+}
+
+/**
+ * Parses JSON text that came from a file, refusing text that is not JSON and values nested deeper
+ * than MAX_JSON_DEPTH, as `kind` (default `malformedInput`); `where` names the file and field.
+ */
+export function parseUntrustedJson(text: string, where: string, kind: ErrorKind = 'malformedInput'): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SnnError(kind, `${where}: not valid JSON (${(err as Error).message})`);
+  }
+  if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new SnnError(kind, `${where}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
+}
+
+/** Reads and parses a JSON file within its size limit (`parseUntrustedJson`). */
+export function readInputJson(path: string, options: InputOptions & { kind?: ErrorKind }): unknown {
+  return parseUntrustedJson(readInputText(path, options), path, options.kind);
 }
