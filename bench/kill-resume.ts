@@ -28,7 +28,7 @@ const fileId = (path: string): string | undefined => { try { const s = statSync(
 
 /**
  * Runs `snn-export train ARGS -o OUT`; `stopAt(checkpoint writes seen, ms since the last one)` is
- * polled every 2 ms and may return a signal to send (once).
+ * polled every 2 ms once a checkpoint exists, and may return a signal to send.
  */
 export function runTrain(args: string[], out: string, stopAt?: (writes: number, msSinceWrite: number) => NodeJS.Signals | undefined): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
@@ -36,13 +36,12 @@ export function runTrain(args: string[], out: string, stopAt?: (writes: number, 
     const child = spawn(process.execPath, [CLI, 'train', ...args, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let writes = 0, lastId = fileId(out), lastWrite = 0;
-    let sent = false;
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setInterval(() => {
       const id = fileId(out);
       if (id !== undefined && id !== lastId) { writes++; lastId = id; lastWrite = performance.now(); }
-      const signal = !sent && stopAt && writes > 0 ? stopAt(writes, performance.now() - lastWrite) : undefined;
-      if (signal) { sent = true; child.kill(signal); }
+      const signal = stopAt && writes > 0 ? stopAt(writes, performance.now() - lastWrite) : undefined;
+      if (signal && child.exitCode === null) child.kill(signal);
     }, 2);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -92,7 +91,12 @@ export interface KillRunResult {
  */
 export async function killAndResume(dir: string, name: string, afterWrite: number, delayMs: number, reference: string, args = SHORT_RUN): Promise<KillRunResult> {
   const out = join(dir, `${name}.safetensors`);
-  const killedRun = await runTrain(args, out, (writes, since) => (writes >= afterWrite && since >= delayMs ? 'SIGKILL' : undefined));
+  let sent = false;
+  const killedRun = await runTrain(args, out, (writes, since) => {
+    if (sent || writes < afterWrite || since < delayMs) return undefined;
+    sent = true;
+    return 'SIGKILL';
+  });
   const killed = killedRun.signal === 'SIGKILL';
   let checkpoint: KillRunResult['checkpoint'];
   if (existsSync(out)) {

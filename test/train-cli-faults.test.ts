@@ -22,9 +22,12 @@ const referenceRun = runTrain(SHORT_RUN, reference);
 test('Ctrl-C (SIGINT) during train writes a checkpoint, prints where and how to resume, exits 130; the resumed run ends with the uninterrupted weights', async () => {
   assert.equal((await referenceRun).code, 0, (await referenceRun).stderr);
   const out = join(dir, 'int.safetensors');
-  const run = await runTrain(SHORT_RUN, out, () => 'SIGINT');
+  // Two Ctrl-C, 2 ms apart: the second arrives while the first is being handled and must change nothing.
+  let presses = 0;
+  const run = await runTrain(SHORT_RUN, out, () => (presses++ < 2 ? 'SIGINT' : undefined));
   assert.equal(run.code, EXIT_CODES.interrupted, run.stderr);
   const line = lastLine(run.stderr);
+  assert.equal(run.stderr.match(/^snn-export:/gm)?.length, 1, `one line, whatever the second Ctrl-C: ${run.stderr}`);
   const m = /^snn-export: SIGINT: checkpoint at epoch (\d)\/2, batch (\d+)\/40 \(sample \d+ of 640\) written to (\S+); resume with: snn-export train --resume -o (\S+)$/.exec(line);
   assert.ok(m, line);
   assert.equal(m[3], out);
@@ -36,7 +39,8 @@ test('Ctrl-C (SIGINT) during train writes a checkpoint, prints where and how to 
   assert.match(resumed.stderr, new RegExp(`^resuming ${out} at epoch ${m[1]}/2, batch ${m[2]}/40 \\(sample ${Number(m[2]) * 16} of 640\\)$`, 'm'));
   assert.ok(sameTensors(out, reference), 'resumed weights equal the uninterrupted run bit for bit');
 
-  const term = await runTrain(SHORT_RUN, join(dir, 'term.safetensors'), () => 'SIGTERM');
+  let sent = false;
+  const term = await runTrain(SHORT_RUN, join(dir, 'term.safetensors'), () => (sent ? undefined : (sent = true, 'SIGTERM')));
   assert.equal(term.code, EXIT_CODES.interrupted);
   assert.match(lastLine(term.stderr), /^snn-export: SIGTERM: checkpoint at epoch \d\/2, batch \d+\/40 .* written to /);
 });
