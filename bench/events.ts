@@ -1,7 +1,8 @@
 /**
  * Event-reading throughput: events/s decoded for AEDAT 2.0 and 3.1 (synthetic 50 M-event files
  * written to a temporary folder, then the real recordings of shared/data/events), frames/s, and
- * the emulator's recordings/s. Usage: node --import tsx bench/events.ts [--events N] [--keep]
+ * the emulator's recordings/s; then DAVIS AEDAT 2.0, EVT 2.0/3.0 and AEDAT 4.0 on 10 M-event files
+ * (bench/events-modern.ts). Usage: node --import tsx bench/events.ts [--events N] [--modern-events N] [--keep]
  */
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,13 @@ import { DvsEmulator } from '../src/data/emulator.ts';
 import { readEventFile, streamEventFile } from '../src/data/events/event-file.ts';
 import { eventsToFrames } from '../src/data/frames.ts';
 import { loadMnist } from '../src/data/mnist.ts';
+import { benchModernFormats } from './events-modern.ts';
 import { Random } from '../src/util/random.ts';
 
 const args = process.argv.slice(2);
 const totalEvents = args.includes('--events') ? Number(args[args.indexOf('--events') + 1]) : 50_000_000;
 const keep = args.includes('--keep');
+const modernEvents = args.includes('--modern-events') ? Number(args[args.indexOf('--modern-events') + 1]) : 10_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'snn-bench-events-'));
 const BLOCK = 1 << 20;
 
@@ -79,6 +82,8 @@ try {
     const r = decodeRate(path);
     console.log(`  AEDAT ${version}: decoded ${fmt(r.events)} events at ${fmt(r.perSecond)} events/s (best of 3, file in page cache, 4 MiB reads)`);
   }
+
+  benchModernFormats(modernEvents);
 
   const shared = fileURLToPath(new URL('../../shared/data/events/', import.meta.url));
   if (existsSync(shared)) {
