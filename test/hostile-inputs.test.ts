@@ -193,6 +193,8 @@ describe('network specs: documented maxima and null layers', () => {
     let deep: unknown = 12;
     for (let i = 0; i < 20_000; i++) deep = [deep];
     refuses(() => validateSpec(withLayers([{ kind: 'flatten' }, { kind: 'dense', units: deep }])), 'invalidSpec', /'units' must be a positive integer, got an array of 1$/);
+    const deepLayers = [{ kind: 'flatten' }, ...Array.from({ length: 5 }, () => [{ kind: 'dense', units: 4 }, { kind: 'clif', alpha: 0.5, beta: 0.5 }]).flat(), { kind: 'dense', units: 3 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }];
+    refuses(() => validateSpec(withLayers(deepLayers, { timeSteps: 10_000 })), 'invalidSpec', /^spec: 10000 time steps × 6 neuron layers = 60000 unrolled steps, more than the limit of 50000$/);
     assert.equal(SPEC_LIMITS.timeSteps, 10_000);
     // At the limits themselves a spec is accepted.
     validateSpec(withLayers(SPEC.layers, { timeSteps: SPEC_LIMITS.timeSteps }));

@@ -168,6 +168,8 @@ export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   });
 
   const blocks = groupBlocks(layers);
+  const unrolled = spec.timeSteps * blocks.length;
+  if (unrolled > SPEC_LIMITS.unrolledSteps) fail('spec', `${spec.timeSteps} time steps × ${blocks.length} neuron layers = ${unrolled} unrolled steps, more than the limit of ${SPEC_LIMITS.unrolledSteps}`);
   const last = blocks[blocks.length - 1].neuron;
   if (last.layer.kind !== 'readout') fail(describe(last), 'the last layer must be a readout');
   const classes = last.outShape[0];
