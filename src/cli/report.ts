@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { loadDataset } from '../data/registry.ts';
+import type { DatasetOptions } from '../data/registry.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { subset } from '../data/dataset.ts';
 import { SnnError } from '../errors.ts';
@@ -43,8 +44,9 @@ export async function onnxModelFor(checkpoint: Checkpoint, checkpointPath: strin
 
 /** The test set recorded in the checkpoint (or `dataDir`), cut to `limit` samples. */
 export function testSetOf(checkpoint: Checkpoint, dataDir?: string, limit?: number): Dataset {
-  const recorded = checkpoint.dataset as { name?: string; dir?: string } | undefined;
-  const test = loadDataset(recorded?.name ?? 'mnist', dataDir ?? recorded?.dir).test;
+  // The reading options recorded with the data set (event frames T, crop) give the shape trained on.
+  const recorded = checkpoint.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
+  const test = loadDataset(recorded?.name ?? 'mnist', dataDir ?? recorded?.dir, recorded?.options).test;
   return limit ? subset(test, limit) : test;
 }
 

@@ -3,6 +3,7 @@ import type { DatasetSplits } from './dataset.ts';
 import { loadMnist } from './mnist.ts';
 import { loadMnistDvs } from './mnist-dvs.ts';
 import { loadDvsGesture } from './dvs-gesture.ts';
+import { loadEventFolder } from './event-folder.ts';
 import { loadNmnist } from './nmnist.ts';
 import { loadSvhn } from './svhn.ts';
 
@@ -37,6 +38,7 @@ export const DATASETS: Record<string, (dir: string | undefined, o: DatasetOption
   'dvs-gesture': (dir, o) => loadDvsGesture(needDir('dvs-gesture', dir), { frames: frameOptions({ timeSteps: 16, downsample: 4 }, o) }),
   nmnist: (dir, o) => loadNmnist(needDir('nmnist', dir), { frames: frameOptions({ timeSteps: 10 }, o) }),
   svhn: (dir) => loadSvhn(needDir('svhn', dir)),
+  events: (dir, o) => loadEventFolder(needDir('events', dir), { frames: frameOptions({ timeSteps: 10 }, o) }),
 };
 
 export function loadDataset(name: string, dir?: string, options: DatasetOptions = {}): DatasetSplits {
