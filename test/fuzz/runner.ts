@@ -68,7 +68,8 @@ const zeroCounts = (): Record<Outcome, number> => Object.fromEntries(OUTCOMES.ma
 /** Runs the cases of one input file (replay mode) or of every format. */
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const runDir = mkdtempSync(join(tmpdir(), 'snn-fuzz-'));
-  const worker = new WorkerProcess({ timeoutMs: o.timeoutSec * 1000, memoryKb: o.memoryMb * 1024 });
+  const registry = o.formats.every((f) => f.name.startsWith('guard-')) ? 'guards' : 'formats';
+  const worker = new WorkerProcess({ timeoutMs: o.timeoutSec * 1000, memoryKb: o.memoryMb * 1024, registry });
   const started = performance.now();
   const summaries: FormatSummary[] = [];
   const failures: Failure[] = [];

@@ -16,6 +16,8 @@ const POLL_MS = 50;
 export interface Limits {
   timeoutMs: number;
   memoryKb: number;
+  /** Which readers the worker loads: the formats, or the guard checks only. */
+  registry?: 'formats' | 'guards';
 }
 
 /** Resident and peak resident memory of a live process, in KiB (Linux); undefined elsewhere. */
@@ -46,7 +48,7 @@ export class WorkerProcess {
   async start(): Promise<void> {
     if (this.child) return;
     const heapMb = Math.max(256, Math.floor(this.limits.memoryKb / 1024));
-    const child = fork(WORKER, [], {
+    const child = fork(WORKER, [this.limits.registry ?? 'formats'], {
       execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${heapMb}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, SNN_EXPORT_DEBUG: '' },

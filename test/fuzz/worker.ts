@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromSystemError } from '../../src/cli/run.ts';
 import { SnnError, oneLine } from '../../src/errors.ts';
-import { FORMATS } from './formats/index.ts';
+import type { FuzzFormat } from './format.ts';
 import type { CaseRequest, CaseResult } from './protocol.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,7 +22,7 @@ function projectFrame(stack: string | undefined): string | undefined {
 }
 
 async function runCase(req: CaseRequest): Promise<CaseResult> {
-  const format = FORMATS.find((f) => f.name === req.format);
+  const format = registry.find((f) => f.name === req.format);
   if (!format) return { id: req.id, outcome: 'internal', message: `fuzz worker: unknown format '${req.format}'`, ms: 0, maxRssKb: process.resourceUsage().maxRSS };
   const scratch = join(req.scratchRoot, `case-${req.id}`);
   mkdirSync(scratch, { recursive: true });
@@ -45,6 +45,11 @@ async function runCase(req: CaseRequest): Promise<CaseResult> {
   (globalThis as { gc?: () => void }).gc?.();
   return { id: req.id, ...result, ms, maxRssKb: process.resourceUsage().maxRSS };
 }
+
+// The guard checks need none of the readers: loading only them keeps the guard test's restarts fast.
+const registry: FuzzFormat[] = process.argv[2] === 'guards'
+  ? (await import('./guard-checks.ts')).GUARD_CHECKS
+  : (await import('./formats/index.ts')).FORMATS;
 
 process.on('message', (req: CaseRequest) => {
   void runCase(req).then((res) => process.send!(res));

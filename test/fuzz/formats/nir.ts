@@ -57,7 +57,7 @@ export const nirFormat: FuzzFormat = {
     { name: 'an external link to /etc/passwd as a node', bytes: edited((t) => { t.node.nodes.evil = { $link: 'external', file: '/etc/passwd', target: '/x' }; }) },
     { name: 'weight as an external link', bytes: edited((t) => { t.node.nodes.fc1.weight = { $link: 'external', file: '/etc/hostname', target: '/weight' }; }) },
     { name: 'a soft link loop', bytes: edited((t) => { t.node.nodes.loop = { $link: 'soft', target: '/node/nodes/loop' }; }) },
-    { name: '20 000 nodes', bytes: edited((t) => { for (let i = 0; i < 20_000; i++) t.node.nodes[`n${i}`] = { type: str('Output'), shape: i64([2]) }; }) },
+    { name: '5 000 nodes', bytes: edited((t) => { for (let i = 0; i < 5_000; i++) t.node.nodes[`n${i}`] = { type: str('Output'), shape: i64([2]) }; }) },
   ],
   read: async (path, scratch) => {
     const { checkpoint } = await importNir(path);
