@@ -188,7 +188,7 @@ describe('network specs: documented maxima and null layers', () => {
       'invalidSpec', /layer 1 \(conv2d 'conv2d1'\): shape \[60000,26,26\] holds 40560000 values per step, more than the limit of 1048576 neurons per layer/);
     refuses(() => validateSpec(withLayers(dense(60000), { inputShape: [1, 100, 100] })), 'invalidSpec', /layer 2 \(dense 'dense1'\): brings the network to 600060000 parameters, more than the limit of 50000000/);
     refuses(() => validateSpec(withLayers(SPEC.layers, { timeSteps: 1e5 })), 'invalidSpec', /^spec: 'timeSteps' is 100000, more than the limit of 10000$/);
-    refuses(() => validateSpec(withLayers([{ kind: 'conv2d', channels: 2, kernel: 500 }])), 'invalidSpec', /'kernel' is 500, more than the limit of 64/);
+    refuses(() => validateSpec(withLayers([{ kind: 'conv2d', channels: 2, kernel: 5000 }])), 'invalidSpec', /'kernel' is 5000, more than the limit of 1024/);
     // A value nested deeper than JSON.stringify can recurse is shown by kind.
     let deep: unknown = 12;
     for (let i = 0; i < 20_000; i++) deep = [deep];
@@ -309,7 +309,7 @@ describe('bundle counts are checked before anything is allocated', () => {
     refuses(() => decodeBundle(edited((m) => { m.network.inputShape = [1, 4096, 4096]; }), 'b'), 'malformedInput',
       /^b: field 'network\.input_shape' \[1,4096,4096\] holds 16777216 values, more than the limit of 1048576 per layer$/);
     refuses(() => decodeBundle(edited((m) => { m.network.layers[0].outShape = [1024, 1024, 4]; }), 'b'), 'malformedInput', /field 'network\.layers\[0\]\.out_shape' \[1024,1024,4\] holds 4194304 values/);
-    refuses(() => decodeBundle(edited((m) => { m.network.layers[0].kernel = 1000; }), 'b'), 'malformedInput', /field 'network\.layers\[0\]\.kernel' is 1000, more than the limit of 64/);
+    refuses(() => decodeBundle(edited((m) => { m.network.layers[0].kernel = 5000; }), 'b'), 'malformedInput', /field 'network\.layers\[0\]\.kernel' is 5000, more than the limit of 1024/);
     refuses(() => decodeBundle(edited((m) => { m.network.layers.push(...Array.from({ length: 300 }, () => m.network.layers[0])); }), 'b'), 'malformedInput', /field 'network\.layers' is 301, more than the limit of 256/);
     const samples = Math.floor(MAX_BUNDLE_STEP_OFFSETS / 10_001) + 1;
     refuses(() => decodeBundle(edited((m) => { m.network.timeSteps = 10_000; m.samples = Array.from({ length: samples }, () => ({})); m.sampleCount = samples; }), 'b'), 'malformedInput',

@@ -352,7 +352,8 @@ function checkBundleLimits(m: Message, where: string): void {
     if (l.padding > SPEC_LIMITS.kernel) over(`${at}.padding`, l.padding, SPEC_LIMITS.kernel);
     if (l.kind === 1 && (l.kernel < 1 || l.stride < 1)) throw malformed(where, `field '${at}': a conv layer needs kernel and stride ≥ 1, got ${l.kernel} and ${l.stride}`);
     if (l.pool !== POOL.none && l.poolSize < 1) throw malformed(where, `field '${at}.pool_size' is 0 for a pooled layer`);
-    connections += l.kind === 1 ? map * (l.inShape[0] ?? 0) * l.kernel * l.kernel : l.weights.length;
+    // A conv layer also costs the simulator's synapse table: every input position visits k × k taps.
+    connections += l.kind === 1 ? Math.max(map * (l.inShape[0] ?? 0), shapeSize(l.inShape)) * l.kernel * l.kernel : l.weights.length;
   });
   if (neurons > SPEC_LIMITS.totalNeurons) throw malformed(where, `the layers hold ${neurons} neurons, more than the limit of ${SPEC_LIMITS.totalNeurons}`);
   if (connections > SPEC_LIMITS.connections) throw malformed(where, `the layers make ${connections} synaptic connections per step, more than the limit of ${SPEC_LIMITS.connections}`);

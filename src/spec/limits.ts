@@ -19,8 +19,8 @@ export const SPEC_LIMITS = {
   neuronsPerLayer: 1 << 20,
   /** Dense units or conv channels of one layer. */
   units: 1 << 16,
-  /** Side of a convolution kernel or pooling window. */
-  kernel: 64,
+  /** Side of a convolution kernel or pooling window, a stride or a padding: 1024, the side of a square map at the neuron limit. */
+  kernel: 1024,
   /** Values of all layer outputs together (the state a simulator or an activation pass holds): 2^23. */
   totalNeurons: 1 << 23,
   /** Weights and biases of the whole network. */
