@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { SnnError, malformed } from '../src/errors.ts';
 import { decodeModel } from '../src/compile/onnx-proto.ts';
 import type { ResolvedSpec } from '../src/spec/validate.ts';
 import { inputShapeOf } from '../src/compile/train-graph.ts';
+import { GiB, readInput } from '../src/util/read-input.ts';
 
 /**
  * Reads an exported `.onnx` file and checks that it is an ONNX model whose `input` and outputs fit
@@ -10,8 +10,7 @@ import { inputShapeOf } from '../src/compile/train-graph.ts';
  * runtime's stack trace.
  */
 export function readOnnxModel(path: string, resolved: ResolvedSpec): Uint8Array {
-  if (!existsSync(path)) throw new SnnError('missingInput', `${path}: ONNX model not found`);
-  const bytes = readFileSync(path);
+  const bytes = readInput(path, { what: 'ONNX model', maxBytes: GiB });
   let model: Record<string, any>;
   try {
     model = decodeModel(bytes);
