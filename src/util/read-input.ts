@@ -71,7 +71,7 @@ export function openInput(path: string, what: string): OpenInput {
 /** Refuses a file over `maxBytes` with one line naming the size and the limit. */
 export function checkInputSize(path: string, size: number, options: InputOptions): void {
   if (size > options.maxBytes) {
-    throw new SnnError('malformedInput', `${path}: ${formatBytes(size)} is larger than the ${formatBytes(options.maxBytes)} a ${options.what} may have`);
+    throw new SnnError('malformedInput', `${path}: ${size} bytes, more than the limit of ${formatBytes(options.maxBytes)} (${options.what})`);
   }
 }
 
