@@ -10,6 +10,8 @@ import { SnnError, fsError } from '../errors.ts';
  * and every file-system error as the one-line `io` error. JSON text may start with a UTF-8
  * byte-order mark.
  */
+
+/** How one kind of input is read. */
 export interface InputOptions {
   /** What the file is, for messages: `checkpoint`, `network spec`, `events bundle`. */
   what: string;
