@@ -1,15 +1,17 @@
-/** Every format the fuzzer covers, in table order. AEDAT 4.0 is not read by snn-export and is not listed. */
+/** Every format the fuzzer covers, in table order. */
 import type { FuzzFormat } from '../format.ts';
 import { bundleFormat } from './bundle.ts';
 import { checkpointFormat } from './checkpoint.ts';
 import { aedat1Format, aedat2Format, aedat31Format, mnistDvsFormat, nmnistFormat } from './events.ts';
+import { aedat4Format, davisAedat2Format, eventFolderFormat, evt2Format, evt3Format } from './events-modern.ts';
 import { idxFormat, idxGzipFormat } from './idx.ts';
 import { profileFormat, recipeFormat, specFormat } from './json.ts';
 import { matCompressedFormat, matFormat } from './mat.ts';
+import { aedat4Format, davisFormat, evt2Format, evt3Format } from './modern-events.ts';
 import { nirFormat } from './nir.ts';
 
 export const FORMATS: FuzzFormat[] = [
-  idxFormat, idxGzipFormat, matFormat, matCompressedFormat, aedat1Format, aedat2Format, aedat31Format, nmnistFormat, mnistDvsFormat,
+  idxFormat, idxGzipFormat, matFormat, matCompressedFormat, aedat1Format, aedat2Format, aedat31Format, aedat4Format, evt2Format, evt3Format, davisFormat, nmnistFormat, mnistDvsFormat,
   nirFormat, checkpointFormat, bundleFormat, specFormat, recipeFormat, profileFormat,
 ];
 
