@@ -1,7 +1,7 @@
 /**
  * Event-camera recordings: AEDAT 1.0, 2.0 and 3.1, N-MNIST `.bin` and MNIST-DVS folders. Each is
  * read as `data inspect` reads it, then as the data set loaders read it (whole file, then frames).
- * AEDAT 4.0 is not read by snn-export (it is refused by its version line), so it is not fuzzed.
+ * The newer formats (AEDAT 4.0, DAVIS, EVT) are in events-modern.ts.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import type { FuzzFormat } from '../format.ts';
 const FRAMES: FrameOptions = { timeSteps: 10, binning: 'time', mode: 'count' };
 
 /** Reads the file whole and bins it into frames over its own sensor, as the event data sets do. */
-function readAndFrame(path: string): void {
+export function readAndFrame(path: string): void {
   inspectFile(path);
   const s = readEventFile(path);
   if (s.width < 1 || s.height < 1) return;

@@ -3,7 +3,8 @@ import type { FuzzFormat } from '../format.ts';
 import { bundleFormat } from './bundle.ts';
 import { checkpointFormat } from './checkpoint.ts';
 import { aedat1Format, aedat2Format, aedat31Format, mnistDvsFormat, nmnistFormat } from './events.ts';
-import { aedat4Format, davisAedat2Format, eventFolderFormat, evt2Format, evt3Format } from './events-modern.ts';
+import { aedat4LayersFormat } from './aedat4-layers.ts';
+import { eventFolderFormat } from './event-folder.ts';
 import { idxFormat, idxGzipFormat } from './idx.ts';
 import { profileFormat, recipeFormat, specFormat } from './json.ts';
 import { matCompressedFormat, matFormat } from './mat.ts';
@@ -11,7 +12,8 @@ import { aedat4Format, davisFormat, evt2Format, evt3Format } from './modern-even
 import { nirFormat } from './nir.ts';
 
 export const FORMATS: FuzzFormat[] = [
-  idxFormat, idxGzipFormat, matFormat, matCompressedFormat, aedat1Format, aedat2Format, aedat31Format, aedat4Format, evt2Format, evt3Format, davisFormat, nmnistFormat, mnistDvsFormat,
+  idxFormat, idxGzipFormat, matFormat, matCompressedFormat, aedat1Format, aedat2Format, aedat31Format, aedat4Format, aedat4LayersFormat, evt2Format, evt3Format, davisFormat, nmnistFormat,
+  mnistDvsFormat, eventFolderFormat,
   nirFormat, checkpointFormat, bundleFormat, specFormat, recipeFormat, profileFormat,
 ];
 
