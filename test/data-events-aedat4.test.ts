@@ -148,6 +148,11 @@ describe('AEDAT 4.0', () => {
     const vec = eventPacketBytes(part(0, 3)); new DataView(vec.buffer).setUint32(28, 1e9, true);
     assert.match(refused(write(encodeAedat4({ compression: 'none', packets: [{ stream: 0, raw: vec }] }))).message, /runs past the buffer/);
     assert.match(refused(write(encodeAedat4({ compression: 'none', packets: [{ stream: 0, events: { count: 1, x: [400], y: [0], t: [1], p: [1] } }] }))).message, /outside the 346×260 sensor/);
+    // LZ4 blocks whose matches reach before the output, or decode past the block maximum.
+    const lz4Frame = (bd: number, block: number[]) => Uint8Array.from([0x04, 0x22, 0x4d, 0x18, 0x60, bd, 0, block.length & 255, block.length >> 8, 0, 0, ...block, 0, 0, 0, 0]);
+    const viaLz4 = (frame: Uint8Array) => write(encodeAedat4({ compression: 'lz4', packets: [{ stream: 0, raw: new Uint8Array(0) }], compressor: () => frame, dataTable: false }));
+    assert.match(refused(viaLz4(lz4Frame(0x40, [0x0f, 1, 0, 0]))).message, /match offset 1 reaches before the start/);
+    assert.match(refused(viaLz4(lz4Frame(0x40, [0x1f, 0x41, 1, 0, ...new Array(1000).fill(0xff), 0]))).message, /more than the frame's 65536-byte block maximum/);
     // A zstd frame that declares a huge size from a few bytes, and a header without event stream.
     const bomb = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0x40, 0, 0, 0, 0, 1, 0, 0]);
     assert.match(refused(write(encodeAedat4({ compression: 'zstd', packets: [{ stream: 0, raw: new Uint8Array(0) }], compressor: () => bomb, dataTable: false }))).message, /declares 1073741824 decompressed bytes/);

@@ -145,6 +145,30 @@ function decode(raw: Uint8Array, compression: Aedat4Info['compression'], out: Ou
   return compression === 'LZ4' || compression === 'LZ4 high' ? lz4Frame(raw, out, where, at) : zstdFrame(raw, out, where, at);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Byte-swaps the fields of `n` event structs in place (big-endian hosts only). */
+function swapEvents(b: Uint8Array, n: number): void {
+  for (let i = 0, o = 0; i < n; i++, o += EVENT_BYTES) {
+    b.subarray(o, o + 8).reverse();
+    let a = b[o + 8]; b[o + 8] = b[o + 9]; b[o + 9] = a;
+    a = b[o + 10]; b[o + 10] = b[o + 11]; b[o + 11] = a;
+  }
+}
+
+/**
+ * The hot loop: `n` structs (`int64 t` as two int32, `int16 x, y`, `bool on` at byte 12) into the
+ * output arrays from `k`. Returns -1, or the index of an event outside the sensor or 0 … 2^53 µs.
+ */
+function decodeEvents(i32: Int32Array, i16: Int16Array, u8: Uint8Array, n: number, W: number, H: number, x: Uint16Array, y: Uint16Array, t: Float64Array, p: Uint8Array, k: number): number {
+  for (let i = 0; i < n; i++, k++) {
+    const hi = i32[4 * i + 1], ex = i16[8 * i + 4], ey = i16[8 * i + 5];
+    if (ex < 0 || ex >= W || ey < 0 || ey >= H || hi < 0 || hi >= 0x200000) return i;
+    x[k] = ex; y[k] = ey; t[k] = hi * 4294967296 + (i32[4 * i] >>> 0); p[k] = u8[16 * i + 12] === 0 ? 0 : 1;
+  }
+  return -1;
+}
+
 /** Decodes an AEDAT 4.0 file packet by packet; a chunk holds whole packets of the event stream. */
 export function streamAedat4(file: ChunkedFile, sink: ChunkSink, options: StreamOptions = {}): StreamSummary {
   const info = openAedat4(file);
@@ -157,6 +181,7 @@ export function streamAedat4(file: ChunkedFile, sink: ChunkSink, options: Stream
   let x = new Uint16Array(capacity), y = new Uint16Array(capacity), p = new Uint8Array(capacity);
   let t = new Float64Array(capacity);
   let raw = new Uint8Array(1 << 16);
+  let scratch = new Uint8Array(1 << 16);
   const W = info.width, H = info.height;
 
   let offset = options.startOffset ?? info.bodyOffset;
@@ -199,16 +224,20 @@ export function streamAedat4(file: ChunkedFile, sink: ChunkSink, options: Stream
       capacity = vec.length;
       x = new Uint16Array(capacity); y = new Uint16Array(capacity); p = new Uint8Array(capacity); t = new Float64Array(capacity);
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset + vec.start, vec.length * EVENT_BYTES);
-    for (let i = 0, o = 0; i < vec.length; i++, o += EVENT_BYTES) {
-      const hi = view.getInt32(o + 4, true);
-      const ts = hi * 4294967296 + view.getUint32(o, true);
-      const ex = view.getInt16(o + 8, true), ey = view.getInt16(o + 10, true);
-      if (ex < 0 || ex >= W || ey < 0 || ey >= H || hi < 0 || hi >= 0x200000) {
-        throw fb.fail(vec.start + o, `event ${i}: x ${ex}, y ${ey}, t ${ts} outside the ${W}×${H} sensor or 0 … 2^53 µs`);
-      }
-      x[k] = ex; y[k] = ey; t[k] = ts; p[k] = view.getUint8(o + 12) === 0 ? 0 : 1; k++;
+    // The structs as typed-array views (little-endian, 8-byte aligned; copied to aligned scratch if not).
+    let at8 = bytes.byteOffset + vec.start, buffer = bytes.buffer;
+    if (at8 % 8 !== 0 || !LITTLE_ENDIAN) {
+      if (scratch.length < vec.length * EVENT_BYTES) scratch = new Uint8Array(Math.max(vec.length * EVENT_BYTES, scratch.length * 2));
+      scratch.set(bytes.subarray(vec.start, vec.start + vec.length * EVENT_BYTES));
+      if (!LITTLE_ENDIAN) swapEvents(scratch, vec.length);
+      at8 = 0; buffer = scratch.buffer;
     }
+    const bad = decodeEvents(new Int32Array(buffer, at8, vec.length * 4), new Int16Array(buffer, at8, vec.length * 8), new Uint8Array(buffer, at8, vec.length * EVENT_BYTES), vec.length, W, H, x, y, t, p, k);
+    if (bad >= 0) {
+      const v = new DataView(buffer, at8 + bad * EVENT_BYTES, EVENT_BYTES);
+      throw fb.fail(vec.start + bad * EVENT_BYTES, `event ${bad}: x ${v.getInt16(8, true)}, y ${v.getInt16(10, true)}, t ${v.getInt32(4, true) * 4294967296 + v.getUint32(0, true)} outside the ${W}×${H} sensor or 0 … 2^53 µs`);
+    }
+    k += vec.length;
   }
   if (!stopped && k > 0) flush();
   const details: Record<string, unknown> = {

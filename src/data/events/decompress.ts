@@ -82,6 +82,7 @@ export function lz4Frame(src: Uint8Array, out: OutputBuffer, where: string, at: 
       dst.set(src.subarray(p, p + size), d);
       d += size;
     } else {
+      checkLz4Block(src, p, size, d, blockMax, bad);
       const e = lz4.decompressBlock(src, dst, p, size, d) as number;
       // A block's matches may not reach before the output or past the block maximum.
       if (!(e >= d) || e - d > blockMax || e > dst.length) throw bad(p - 4, `block does not decode (${e - d} bytes out of ${size}; the maximum is ${blockMax})`);
@@ -90,6 +91,34 @@ export function lz4Frame(src: Uint8Array, out: OutputBuffer, where: string, at: 
     p += size + (blockChecksum ? 4 : 0);
   }
   return dst.subarray(0, d);
+}
+
+/**
+ * Walks the sequences of one LZ4 block without copying anything, so that lz4js (which trusts its
+ * input) only ever sees a block whose lengths stay inside the block, whose matches reach back no
+ * further than the output written so far (`before` bytes, earlier blocks included: DV links them)
+ * and whose output fits the frame's block maximum. Linear in the block's size.
+ */
+function checkLz4Block(src: Uint8Array, start: number, size: number, before: number, blockMax: number, bad: (off: number, what: string) => Error): void {
+  const end = start + size;
+  let i = start, out = 0;
+  while (i < end) {
+    const token = src[i++];
+    let lit = token >> 4;
+    if (lit === 15) { let b: number; do { if (i >= end) throw bad(i, 'literal length runs past its block'); b = src[i++]; lit += b; } while (b === 255); }
+    if (lit > end - i) throw bad(i, `${lit} literals run past their block`);
+    i += lit; out += lit;
+    if (i === end) break; // the last sequence has literals only
+    if (end - i < 2) throw bad(i, 'match offset runs past its block');
+    const offset = src[i] | (src[i + 1] << 8);
+    i += 2;
+    if (offset === 0 || offset > before + out) throw bad(i - 2, `match offset ${offset} reaches before the start of the output`);
+    let len = token & 15;
+    if (len === 15) { let b: number; do { if (i >= end) throw bad(i, 'match length runs past its block'); b = src[i++]; len += b; } while (b === 255); }
+    out += len + 4;
+    if (out > blockMax) throw bad(start - 4, `block decodes to more than the frame's ${blockMax}-byte block maximum`);
+  }
+  if (out > blockMax) throw bad(start - 4, `block decodes to more than the frame's ${blockMax}-byte block maximum`);
 }
 
 /** Decodes one Zstandard frame (`src` at file offset `at`) into `out`. */
