@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../util/ts-worker.ts';
 import { SnnError } from '../errors.ts';
 import type { ErrorKind } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -15,14 +16,6 @@ function rebuildError(failure: WorkerFailure): Error {
 }
 
 /**
- * Workers do not inherit the tsx loader that `bin/snn-export.js` registers, so each one registers
- * it first (by absolute URL, which resolves from any working folder) and then loads the
- * TypeScript worker.
- */
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./atomic-writer-worker.ts', import.meta.url).href)}); })`;
-
-/**
  * Writes many small files atomically (`writeFileAtomic`: temporary file, fsync, rename) from a
  * few worker threads, into folders that must exist already. Each fsync blocks its thread for milliseconds while the CPU is idle; with
  * several writers those waits overlap instead of adding up, which is what makes writing tens of
@@ -37,7 +30,7 @@ export class AtomicWriterPool {
 
   constructor(threads = 4, private readonly maxPending = 32) {
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
+      const worker = startTsWorker(new URL('./atomic-writer-worker.ts', import.meta.url));
       this.pending.push(0);
       worker.on('message', (msg: { error?: WorkerFailure }) => {
         this.pending[i]--;
