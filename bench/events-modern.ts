@@ -10,6 +10,7 @@ import { existsSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeAedat2 } from '../src/data/events/aedat2-writer.ts';
 import { encodeAedat4 } from '../src/data/events/aedat4-writer.ts';
 import type { Aedat4Packet } from '../src/data/events/aedat4-writer.ts';
 import { encodeDavisAedat2 } from '../src/data/events/davis-writer.ts';
@@ -59,6 +60,8 @@ export function benchModernFormats(total: number): void {
       console.log(`  ${label.padEnd(24)} ${(statSync(path).size / 2 ** 20).toFixed(0).padStart(4)} MiB: decoded ${fmt(r.events)} events at ${fmt(r.perSecond)} events/s (best of 3)`);
       rmSync(path);
     };
+    // The DVS128 reader on the same number of events, for comparison under the same machine load.
+    run('AEDAT 2.0, DVS128', 'dvs128.aedat', () => encodeAedat2({ ...ev, x: ev.x.map((v) => v & 127), y: ev.y.map((v) => v & 127) }));
     run('DAVIS AEDAT 2.0', 'davis.aedat', () => encodeDavisAedat2(ev, { chip: 'Davis346red' }));
     run('EVT 2.0', 'evt2.raw', () => encodeEvt2(ev, { width: 346, height: 260 }));
     run('EVT 3.0 (vectorised)', 'evt3.raw', () => encodeEvt3(ev, { width: 346, height: 260 }));
