@@ -70,6 +70,8 @@ export const checkpointFormat: FuzzFormat = {
       { name: 'spec inputShape [1, 65536, 65536]', bytes: withSpec({ ...spec, inputShape: [1, 65536, 65536] }) },
       { name: 'spec 1000 layers', bytes: withSpec({ ...spec, layers: [...spec.layers.slice(0, 2), ...Array.from({ length: 1000 }, () => ({ kind: 'clif', alpha: 0.5, beta: 0.5 })), ...spec.layers.slice(2)] }) },
       { name: 'optimizer_step "NaN"', bytes: withHeader({ ...header, __metadata__: { ...header.__metadata__, optimizer_step: 'NaN' } }) },
+      // At the time-step limit (T 10 000) the unrolled export must still fit in memory.
+      { name: 'spec at the time-step limit: T 10 000', bytes: withSpec({ ...spec, timeSteps: 10_000 }) },
       { name: 'format_version 2', bytes: withHeader({ ...header, __metadata__: { ...header.__metadata__, format_version: '2' } }) },
     ];
     return cases;

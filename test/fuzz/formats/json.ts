@@ -49,6 +49,8 @@ export const specFormat: FuzzFormat = {
       { name: 'inputShape [1, 65536, 65536]', bytes: text(JSON.stringify({ ...s, inputShape: [1, 65536, 65536] })) },
       { name: '100 000-deep arrays', bytes: text(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) },
       { name: 'null', bytes: text('null') },
+      // At the documented limits a spec is accepted and must still fit in memory (47 M weights of the 50 M allowed).
+      { name: 'near the parameter limit: 784 → 60 000 units', bytes: text(JSON.stringify({ ...s, inputShape: [1, 28, 28], layers: s.layers.map((l, i) => (i === 1 ? { ...l, units: 60_000 } : l)) })) },
     ];
   },
   read: async (path) => readSpecAsTrainDoes(path),
