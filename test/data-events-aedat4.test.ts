@@ -157,6 +157,11 @@ describe('AEDAT 4.0', () => {
     const bomb = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0x40, 0, 0, 0, 0, 1, 0, 0]);
     assert.match(refused(write(encodeAedat4({ compression: 'zstd', packets: [{ stream: 0, raw: new Uint8Array(0) }], compressor: () => bomb, dataTable: false }))).message, /declares 1073741824 decompressed bytes/);
     assert.match(refused(write(encodeAedat4({ streams: [{ id: 2, type: 'IMUS' }], packets: [] }))).message, /no event stream/);
+    // Hostile stream descriptions cost one pass: a million unclosed tags, nodes nested a million deep.
+    const t0 = performance.now();
+    refused(write(encodeAedat4({ packets: [], xml: '<node name="x" '.repeat(1_000_000) + '>' })));
+    assert.match(refused(write(encodeAedat4({ packets: [], xml: '<node name="outInfo">' + '<node name="1">'.repeat(1_000_000) }))).message, /nests more than 64 levels/);
+    assert.ok(performance.now() - t0 < 20_000, 'linear in the description');
     // Not AEDAT 4.0 after all: the version line without CR LF.
     refused(write(Buffer.from('#!AER-DAT4.0\n\0\0\0\0', 'latin1')), 0);
   });

@@ -32,6 +32,8 @@ export interface Aedat4WriteOptions {
   packets: Aedat4Packet[];
   /** Write the data table at the end (DV does when a recording is closed). Default true. */
   dataTable?: boolean;
+  /** Replace the XML stream description (hostile inputs). */
+  xml?: string;
   /** Compress each packet with this instead (e.g. an external zstd), declared as `compression`. */
   compressor?: (bytes: Uint8Array) => Uint8Array;
 }
@@ -168,7 +170,7 @@ function dataTable(entries: { offset: number; stream: number; size: number; elem
 export function encodeAedat4(options: Aedat4WriteOptions): Uint8Array {
   const compression = options.compression ?? 'lz4';
   const streams = options.streams ?? [{ id: 0, type: 'EVTS', width: 346, height: 260 }];
-  const xml = description(streams, compression);
+  const xml = options.xml ?? description(streams, compression);
   const headerLength = ioHeader(COMPRESSION_CODE[compression], 0, xml).length;
   let offset = MAGIC.length + 4 + headerLength;
   const parts: Uint8Array[] = [];

@@ -46,29 +46,51 @@ export interface Aedat4Info extends EventFileInfo {
   bodyEnd: number;
 }
 
-/** The `outInfo` streams of DV's XML description (a small scanner: DV writes flat, regular XML). */
+/**
+ * The `outInfo` streams of DV's XML description: a linear scan from tag to tag (each `<` to the next
+ * `>`; DV writes flat, regular XML), so that no description, however hostile, costs more than one pass.
+ */
 function parseStreams(xml: string, where: string): Aedat4StreamInfo[] {
-  const token = /<node\s+name="([^"]*)"[^>]*?(\/?)>|<\/node\s*>|<attr\s+key="([^"]*)"[^>]*>([^<]*)<\/attr\s*>/g;
   const stack: string[] = [];
   const streams = new Map<number, Aedat4StreamInfo>();
-  for (let m = token.exec(xml); m; m = token.exec(xml)) {
-    if (m[1] !== undefined) { if (m[2] !== '/') stack.push(m[1]); continue; }
-    if (m[3] === undefined) { stack.pop(); continue; }
-    const at = stack.lastIndexOf('outInfo');
-    if (at < 0) continue;
-    const rest = stack.slice(at + 1);
-    if (rest.length < 1 || rest.length > 2 || (rest.length === 2 && rest[1] !== 'info') || !/^\d{1,9}$/.test(rest[0])) continue;
-    const id = Number(rest[0]);
-    const s = streams.get(id) ?? { id, type: '' };
-    streams.set(id, s);
-    const key = m[3], value = m[4].trim();
-    if (rest.length === 1 && key === 'typeIdentifier') s.type = value;
-    if (rest.length === 2 && (key === 'sizeX' || key === 'sizeY')) {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 32768) throw malformed(`${where}: IOHeader`, `stream ${id}: ${key} '${value}' is not a sensor size (1…32768)`);
-      if (key === 'sizeX') s.width = n; else s.height = n;
+  let attrKey: string | null = null, textStart = 0;
+  for (let pos = 0; ;) {
+    const first = xml.indexOf('<', pos);
+    if (first < 0) break;
+    const gt = xml.indexOf('>', first);
+    if (gt < 0) break;
+    // The tag is what follows the last '<' before this '>': every character is looked at a bounded number of times.
+    const lt = xml.lastIndexOf('<', gt);
+    pos = gt + 1;
+    const tag = xml.slice(lt + 1, gt);
+    if (tag.startsWith('node')) {
+      const name = /^node\s[^]*?\bname="([^"]*)"/.exec(tag);
+      if (!tag.endsWith('/')) stack.push(name ? name[1] : '');
+    } else if (tag.startsWith('/node')) {
+      stack.pop();
+    } else if (tag.startsWith('attr')) {
+      const key = /^attr\s[^]*?\bkey="([^"]*)"/.exec(tag);
+      attrKey = key ? key[1] : null;
+      textStart = gt + 1;
+    } else if (tag.startsWith('/attr') && attrKey !== null) {
+      const key = attrKey, value = xml.slice(textStart, lt).trim();
+      attrKey = null;
+      const at = stack.lastIndexOf('outInfo');
+      if (at < 0) continue;
+      const rest = stack.slice(at + 1);
+      if (rest.length < 1 || rest.length > 2 || (rest.length === 2 && rest[1] !== 'info') || !/^\d{1,9}$/.test(rest[0])) continue;
+      const id = Number(rest[0]);
+      const s = streams.get(id) ?? { id, type: '' };
+      streams.set(id, s);
+      if (rest.length === 1 && key === 'typeIdentifier') s.type = value;
+      if (rest.length === 2 && (key === 'sizeX' || key === 'sizeY')) {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > 32768) throw malformed(`${where}: IOHeader`, `stream ${id}: ${key} '${value.slice(0, 40)}' is not a sensor size (1…32768)`);
+        if (key === 'sizeX') s.width = n; else s.height = n;
+      }
+      if (rest.length === 2 && key === 'source') s.source = value;
     }
-    if (rest.length === 2 && key === 'source') s.source = value;
+    if (stack.length > 64) throw malformed(`${where}: IOHeader`, 'stream description nests more than 64 levels');
   }
   return [...streams.values()].sort((a, b) => a.id - b.id);
 }
