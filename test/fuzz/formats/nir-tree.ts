@@ -67,22 +67,31 @@ function createDataset(g: Group, name: string, node: Record<string, unknown>): v
   }
 }
 
-function writeNode(g: Group, name: string, node: unknown): void {
-  if (!name) return;
+/**
+ * Bounds on what a mutated tree may ask the writer for: deeper than any reader's limit (16) and
+ * more objects than a NIR file has, yet small enough that writing a case takes milliseconds (a
+ * 100 000-deep tree would take the parent minutes to write, and test nothing more).
+ */
+const MAX_WRITE_DEPTH = 40;
+const MAX_WRITE_OBJECTS = 30_000;
+let objectsLeft = 0;
+
+function writeNode(g: Group, name: string, node: unknown, depth: number): void {
+  if (!name || depth > MAX_WRITE_DEPTH || --objectsLeft < 0) return;
   if (isObject(node) && '$dtype' in node) createDataset(g, name, node);
   else if (isObject(node) && node.$link === 'soft') g.create_soft_link(String(node.target), name);
   else if (isObject(node) && node.$link === 'external') g.create_external_link(String(node.file), String(node.target), name);
   else if (isObject(node)) {
     const child = g.create_group(name);
-    for (const [k, v] of Object.entries(node)) writeNodeOrSkip(child, k, v);
+    for (const [k, v] of Object.entries(node)) writeNodeOrSkip(child, k, v, depth + 1);
   } else if (typeof node === 'string') createDataset(g, name, { $dtype: 'str', shape: [], data: [node] });
   else if (typeof node === 'number') createDataset(g, name, { $dtype: Number.isInteger(node) ? 'i64' : 'f64', shape: [], data: [node] });
   else if (Array.isArray(node)) createDataset(g, name, { $dtype: 'f64', data: node });
 }
 
 /** A node HDF5 will not take (a name with '/', a value it cannot store) is left out; the rest is still written. */
-function writeNodeOrSkip(g: Group, name: string, node: unknown): void {
-  try { writeNode(g, name, node); } catch { /* left out */ }
+function writeNodeOrSkip(g: Group, name: string, node: unknown, depth: number): void {
+  try { writeNode(g, name, node, depth); } catch { /* left out */ }
 }
 
 let count = 0;
@@ -92,7 +101,8 @@ export function writeTree(tree: unknown): Uint8Array {
   const path = `/tmp/fuzz-nir-${count++}.h5`;
   const file = new h5wasm.File(path, 'w');
   try {
-    if (isObject(tree)) for (const [k, v] of Object.entries(tree)) writeNodeOrSkip(file, k, v);
+    objectsLeft = MAX_WRITE_OBJECTS;
+    if (isObject(tree)) for (const [k, v] of Object.entries(tree)) writeNodeOrSkip(file, k, v, 1);
   } finally {
     file.close();
   }
