@@ -103,6 +103,63 @@ export function openEvt(file: ChunkedFile): EvtInfo {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+interface Evt3State {
+  high: number; low: number; base: number; lastHigh: number; y: number; baseX: number; pol: number; time: number;
+  triggers: number; other: number;
+  /** Index of the next word to decode. */
+  next: number;
+  /** Index of a word that cannot be taken (reserved type, address outside the sensor), or -1; `badX` its x. */
+  bad: number; badX: number;
+}
+
+/**
+ * The EVT 3.0 state machine over `words` from `st.next`, into the output arrays from `k`; returns
+ * the new `k`. Stops early, with `st.next` at the word to resume from, when fewer than 12 output
+ * slots are left, or with `st.bad` set at a word it cannot take.
+ */
+function decodeEvt3(words: Uint16Array, W: number, H: number, x: Uint16Array, y: Uint16Array, t: Float64Array, p: Uint8Array, k: number, capacity: number, st: Evt3State): number {
+  const n = words.length, full = capacity - 12;
+  let high = st.high, low = st.low, base = st.base, lastHigh = st.lastHigh, ey = st.y, baseX = st.baseX, pol = st.pol, time = st.time;
+  let triggers = st.triggers, other = st.other, i = st.next;
+  for (; i < n; i++) {
+    if (k > full) break;
+    const w = words[i];
+    const type = w >>> 12;
+    if (type === 0x2) {
+      const ex = w & 0x7ff;
+      if (ex >= W) { st.bad = i; st.badX = ex; break; }
+      x[k] = ex; y[k] = ey; p[k] = (w >>> 11) & 1; t[k] = time; k++;
+    } else if (type === 0x4 || type === 0x5) {
+      let valid = w & (type === 0x4 ? 0xfff : 0xff);
+      if (valid !== 0) {
+        const last = baseX + 31 - Math.clz32(valid);
+        if (last >= W) { st.bad = i; st.badX = last; break; }
+        while (valid !== 0) {
+          x[k] = baseX + 31 - Math.clz32(valid & -valid); y[k] = ey; p[k] = pol; t[k] = time; k++;
+          valid &= valid - 1;
+        }
+      }
+      baseX += type === 0x4 ? 12 : 8;
+    } else if (type === 0x0) {
+      ey = w & 0x7ff;
+      if (ey >= H) { st.bad = i; st.badX = 0; break; }
+    } else if (type === 0x3) { baseX = w & 0x7ff; pol = (w >>> 11) & 1; }
+    else if (type === 0x6) { low = w & 0xfff; time = high + low; }
+    else if (type === 0x8) {
+      const h = w & 0xfff;
+      if (h < lastHigh - 0x800) base += 16777216; // 2^24 µs: the time high wrapped
+      lastHigh = h;
+      high = base + h * 4096;
+      time = high + low;
+    } else if (type === 0xa) triggers++;
+    else if (type === 0xe) other++;
+    else if (type !== 0x7 && type !== 0xf) { st.bad = i; break; }
+  }
+  st.high = high; st.low = low; st.base = base; st.lastHigh = lastHigh; st.y = ey; st.baseX = baseX; st.pol = pol; st.time = time;
+  st.triggers = triggers; st.other = other; st.next = i;
+  return k;
+}
+
 interface Evt2State { high: number; base: number; lastHigh: number; triggers: number; other: number; bad: number }
 
 /**
@@ -180,71 +237,30 @@ export function streamEvt(file: ChunkedFile, sink: ChunkSink, options: StreamOpt
       if (k > 0 && !flush()) break;
     }
   } else {
-    let high = 0, low = 0, base = 0, lastHigh = -1, ey = 0, baseX = 0, pol = 0, time = 0;
+    const st: Evt3State = { high: 0, low: 0, base: 0, lastHigh: -1, y: 0, baseX: 0, pol: 0, time: 0, triggers: 0, other: 0, next: 0, bad: -1, badX: 0 };
     while (offset < file.size && !state.stopped) {
       const bytes = file.readAt(offset, chunkBytes, buf);
       if (!LITTLE_ENDIAN) for (let i = 0; i + 1 < bytes.length; i += 2) { const a = bytes[i]; bytes[i] = bytes[i + 1]; bytes[i + 1] = a; }
       const words = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
-      const n = words.length;
-      let k = state.k;
+      st.next = 0;
       state.chunkStart = offset;
-      for (let i = 0; i < n; i++) {
-        const w = words[i];
-        const type = w >>> 12;
-        switch (type) {
-          case 0x0: ey = w & 0x7ff; if (ey >= H) throw outside(offset + 2 * i, 0, ey); break;
-          case 0x2: {
-            const ex = w & 0x7ff;
-            if (ex >= W) throw outside(offset + 2 * i, ex, ey);
-            if (k === capacity) {
-              state.k = k;
-              if (!flush()) { state.stopped = true; break; }
-              k = 0;
-              state.chunkStart = offset + 2 * i;
-            }
-            x[k] = ex; y[k] = ey; p[k] = (w >>> 11) & 1; t[k] = time; k++;
-            break;
-          }
-          case 0x3: baseX = w & 0x7ff; pol = (w >>> 11) & 1; break;
-          case 0x4: case 0x5: {
-            const bits = type === 0x4 ? 12 : 8;
-            let valid = w & (type === 0x4 ? 0xfff : 0xff);
-            if (valid !== 0) {
-              if (baseX + 31 - Math.clz32(valid) >= W) throw outside(offset + 2 * i, baseX + 31 - Math.clz32(valid), ey);
-              if (k > capacity - 12) {
-                state.k = k;
-                if (!flush()) { state.stopped = true; break; }
-                k = 0;
-                state.chunkStart = offset + 2 * i;
-              }
-              while (valid !== 0) {
-                const b = 31 - Math.clz32(valid & -valid);
-                x[k] = baseX + b; y[k] = ey; p[k] = pol; t[k] = time; k++;
-                valid &= valid - 1;
-              }
-            }
-            baseX += bits;
-            break;
-          }
-          case 0x6: low = w & 0xfff; time = high + low; break;
-          case 0x8: {
-            const h = w & 0xfff;
-            if (h < lastHigh - 0x800) base += 2 ** 24;
-            lastHigh = h;
-            high = base + h * 4096;
-            time = high + low;
-            break;
-          }
-          case 0xa: state.triggers++; break;
-          case 0xe: state.other++; break;
-          case 0x7: case 0xf: break;
-          default: throw reserved(offset + 2 * i, type);
+      // The loop stops when the output is nearly full (a vector adds up to 12 events): flush, go on.
+      while (st.next < words.length) {
+        const from = st.next;
+        state.k = decodeEvt3(words, W, H, x, y, t, p, state.k, capacity, st);
+        if (st.bad >= 0) {
+          const type = words[st.bad] >>> 12;
+          if (type === 0x0 || type === 0x2 || type === 0x4 || type === 0x5) throw outside(offset + 2 * st.bad, st.badX, st.y);
+          throw reserved(offset + 2 * st.bad, type);
         }
-        if (state.stopped) break;
+        if (st.next < words.length || from === st.next) {
+          if (!flush()) break;
+          state.chunkStart = offset + 2 * st.next;
+        }
       }
-      state.k = k;
+      state.triggers = st.triggers; state.other = st.other;
       offset += bytes.length;
-      if (!state.stopped && k > 0 && !flush()) break;
+      if (!state.stopped && state.k > 0 && !flush()) break;
     }
   }
   const { version: _v, ...plain } = info;
