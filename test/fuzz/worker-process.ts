@@ -109,15 +109,17 @@ export class WorkerProcess {
       child.once('exit', onExit);
       child.send({ id, ...req } satisfies CaseRequest);
     });
-    if (result.outcome !== 'accepted' && result.outcome !== 'refused' && result.outcome !== 'internal') {
-      this.child = undefined;
-      child.kill('SIGKILL');
-      return result;
-    }
     // A peak between two polls shows in the worker's own maximum: the case that raised it past the limit is charged with it.
-    if (result.maxRssKb > this.limits.memoryKb) {
+    const answered = result.outcome === 'accepted' || result.outcome === 'refused' || result.outcome === 'internal';
+    if (answered && result.maxRssKb > this.limits.memoryKb) {
       this.stop();
       return { ...result, outcome: 'memory', message: `peak resident memory ${(result.maxRssKb / 1024).toFixed(0)} MB, over the ${(this.limits.memoryKb / 1024).toFixed(0)} MB limit${result.message ? ` (then: ${result.message})` : ''}` };
+    }
+    if (result.outcome !== 'accepted' && result.outcome !== 'refused') {
+      // After any failure the next case starts in a fresh process: a reader that threw half-way may
+      // have left module state (an open HDF5 file, a half-built cache) that would blame later cases.
+      this.child = undefined;
+      child.kill('SIGKILL');
     }
     return result;
   }
