@@ -10,11 +10,12 @@ import { profileFormat, recipeFormat, specFormat } from './json.ts';
 import { matCompressedFormat, matFormat } from './mat.ts';
 import { aedat4Format, davisFormat, evt2Format, evt3Format } from './modern-events.ts';
 import { nirFormat } from './nir.ts';
+import { onnxFormat } from './onnx.ts';
 
 export const FORMATS: FuzzFormat[] = [
   idxFormat, idxGzipFormat, matFormat, matCompressedFormat, aedat1Format, aedat2Format, aedat31Format, aedat4Format, aedat4LayersFormat, evt2Format, evt3Format, davisFormat, nmnistFormat,
   mnistDvsFormat, eventFolderFormat,
-  nirFormat, checkpointFormat, bundleFormat, specFormat, recipeFormat, profileFormat,
+  nirFormat, checkpointFormat, onnxFormat, bundleFormat, specFormat, recipeFormat, profileFormat,
 ];
 
 /** Formats by name, refusing an unknown one with the list of names. */
