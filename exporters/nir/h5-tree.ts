@@ -53,7 +53,7 @@ export const HDF5_MAX_FILE_BYTES = 512 * MiB;
 /**
  * The limits for a file of `fileBytes` bytes. Values may hold up to 16 times the file's size
  * (gzip-compressed weights shrink far less than that; all-zero tensors shrink more, hence the
- * 64 MiB floor), and never more than 512 MiB; reading may take 20 s plus 1 s per 10 MiB.
+ * 64 MiB floor), and never more than 512 MiB; reading may take 10 s plus 1 s per 10 MiB.
  */
 export function hdf5ReadLimits(fileBytes: number): Hdf5ReadLimits {
   return {
@@ -62,7 +62,7 @@ export function hdf5ReadLimits(fileBytes: number): Hdf5ReadLimits {
     maxDepth: 16,
     maxObjects: 100_000,
     maxValueBytes: Math.min(512 * MiB, Math.max(64 * MiB, 16 * fileBytes)),
-    timeoutMs: 20_000 + Math.ceil(fileBytes / (10 * MiB)) * 1000,
+    timeoutMs: 10_000 + Math.ceil(fileBytes / (10 * MiB)) * 1000,
   };
 }
 
