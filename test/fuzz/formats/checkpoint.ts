@@ -1,12 +1,14 @@
 /**
  * Checkpoints (safetensors): read as `export onnx CK` reads one (loadCheckpoint, then the ONNX
- * exporter, which checks the parameters against the spec and builds the model). Mutations reach
- * the raw bytes, the safetensors JSON header and the network spec inside its metadata.
+ * exporter, which checks the parameters against the spec and builds the model), with the recorded
+ * training settings checked as `train --resume CK` checks them. Mutations reach the raw bytes,
+ * the safetensors JSON header and the spec and training settings inside its metadata.
  */
 import { join } from 'node:path';
 import { onnxExporter } from '../../../exporters/onnx/index.ts';
 import { encodeCheckpoint, loadCheckpoint } from '../../../src/checkpoint/checkpoint.ts';
 import type { Checkpoint } from '../../../src/checkpoint/checkpoint.ts';
+import { checkSettings } from '../../../src/train/settings.ts';
 import type { CraftedCase, FuzzFormat, Seed } from '../format.ts';
 import { CONV_SPEC, DENSE_SPEC, checkpointOf } from './models.ts';
 
@@ -28,14 +30,13 @@ function join8(headerText: Uint8Array, data: Uint8Array): Uint8Array {
 function seedOf(name: string, ck: Checkpoint): Seed {
   const bytes = concat(encodeCheckpoint(ck));
   const { header, data } = split(bytes);
-  const withSpec = (specText: Uint8Array) => join8(Buffer.from(JSON.stringify({ ...header, __metadata__: { ...header.__metadata__, spec: Buffer.from(specText).toString('utf8') } })), data);
-  return {
-    name, bytes,
-    views: [
-      { kind: 'json', name: 'safetensors header', value: header, wrap: (text) => join8(text, data) },
-      { kind: 'json', name: 'spec metadata', value: JSON.parse(header.__metadata__.spec), wrap: withSpec },
-    ],
-  };
+  const withMetadata = (field: string) => (text: Uint8Array) => join8(Buffer.from(JSON.stringify({ ...header, __metadata__: { ...header.__metadata__, [field]: Buffer.from(text).toString('utf8') } })), data);
+  const views: Seed['views'] = [
+    { kind: 'json', name: 'safetensors header', value: header, wrap: (text) => join8(text, data) },
+    { kind: 'json', name: 'spec metadata', value: JSON.parse(header.__metadata__.spec), wrap: withMetadata('spec') },
+  ];
+  if (header.__metadata__.training) views.push({ kind: 'json', name: 'training metadata', value: JSON.parse(header.__metadata__.training), wrap: withMetadata('training') });
+  return { name, bytes, views };
 }
 
 export const checkpointFormat: FuzzFormat = {
@@ -72,12 +73,16 @@ export const checkpointFormat: FuzzFormat = {
       { name: 'optimizer_step "NaN"', bytes: withHeader({ ...header, __metadata__: { ...header.__metadata__, optimizer_step: 'NaN' } }) },
       // At the time-step limit (T 10 000) the unrolled export must still fit in memory.
       { name: 'spec at the time-step limit: T 10 000', bytes: withSpec({ ...spec, timeSteps: 10_000 }) },
+      { name: "training settings with a 'toString' key", bytes: withHeader({ ...header, __metadata__: { ...header.__metadata__, training: JSON.stringify({ epochs: 1, toString: 1 }), progress: '{"epoch":1,"batch":0}' } }) },
+      { name: "training settings with a '__proto__' key", bytes: withHeader({ ...header, __metadata__: { ...header.__metadata__, training: '{"epochs":1,"__proto__":{"lr":-1}}', progress: '{"epoch":1,"batch":0}' } }) },
       { name: 'format_version 2', bytes: withHeader({ ...header, __metadata__: { ...header.__metadata__, format_version: '2' } }) },
     ];
     return cases;
   },
   read: async (path, scratch) => {
     const ck = loadCheckpoint(path);
+    // What `train --resume CK` checks before training (src/cli/train.ts): the recorded settings, by the rules of the flags.
+    if (ck.training) checkSettings(ck.training, (name) => `${path}: training.${name}`);
     await onnxExporter.export(ck, join(scratch, 'model.onnx'), {}, path);
   },
 };
