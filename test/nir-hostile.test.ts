@@ -86,7 +86,8 @@ test('metadata asking for 10^9 time steps is refused at import, naming the field
   assert.match((await refusal('time-steps-1e9.nir')).message, /time-steps-1e9\.nir: metadata 'time_steps' is 1000000000; expected a whole number from 1 to 10000$/);
 });
 
-test('a folder or a missing path is refused before HDF5 sees it', async () => {
-  await assert.rejects(readHdf5Tree(fixtures), (err: unknown) => err instanceof SnnError && err.kind === 'missingInput' && /not a regular file/.test(err.message));
-  await assert.rejects(readHdf5Tree(at('absent.nir')), (err: unknown) => err instanceof SnnError && err.kind === 'missingInput' && /file not found/.test(err.message));
+test('a folder, a device or a missing path is refused before HDF5 sees it', async () => {
+  await assert.rejects(readHdf5Tree(fixtures), (err: unknown) => err instanceof SnnError && err.kind === 'io' && /cannot read the NIR file: is a folder, not a file$/.test(err.message));
+  await assert.rejects(readHdf5Tree('/dev/zero'), (err: unknown) => err instanceof SnnError && err.kind === 'io' && /is a character device, not a regular file$/.test(err.message));
+  await assert.rejects(readHdf5Tree(at('absent.nir')), (err: unknown) => err instanceof SnnError && err.kind === 'missingInput' && /NIR file not found$/.test(err.message));
 });

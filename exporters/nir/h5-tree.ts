@@ -11,10 +11,11 @@
  *   worker is stopped (a corrupt structure can make HDF5 loop).
  * - **Every failure is one line** naming the file and the HDF5 path.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { SnnError, fsError, malformed } from '../../src/errors.ts';
+import { SnnError, malformed } from '../../src/errors.ts';
 import type { ErrorKind } from '../../src/errors.ts';
+import { openInput, readInput } from '../../src/util/read-input.ts';
 import { startTsWorker } from '../../src/util/ts-worker.ts';
 
 /** A dataset's value held in memory after the file is closed. */
@@ -137,29 +138,22 @@ class Sandbox {
 
 const sandbox = new Sandbox();
 
+/** The size of a regular input file (the limits follow from it), refusing anything else as `readInput` does. */
+function statInput(path: string): { size: number } {
+  const { fd, size } = openInput(path, 'NIR file');
+  closeSync(fd);
+  return { size };
+}
+
 /**
  * Reads the whole HDF5 file at `path` into memory as plain data, in the sandbox described above.
- * A missing file is `missingInput`, an unreadable one `io`, bytes HDF5 cannot read or that exceed
- * the limits `malformedInput`. `limitsFor` replaces the documented limits (tests use it).
+ * A missing file is `missingInput`, an unreadable one or one that is not a regular file `io`,
+ * bytes HDF5 cannot read or that exceed the limits `malformedInput`. `limitsFor` replaces the documented limits (tests use it).
  */
 export async function readHdf5Tree(path: string, limitsFor: (fileBytes: number) => Hdf5ReadLimits = hdf5ReadLimits): Promise<H5Tree> {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new SnnError('missingInput', `${path}: not a regular file`);
-    size = st.size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') throw new SnnError('missingInput', `${path}: file not found`);
-    throw fsError(path, 'read', err);
-  }
+  const { size } = statInput(path);
   const limits = limitsFor(size);
-  if (size > limits.maxFileBytes) throw malformed(path, `file size ${size} bytes is over the ${limits.maxFileBytes}-byte limit for NIR files`);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw fsError(path, 'read', err);
-  }
+  const bytes = readInput(path, { what: 'NIR file', maxBytes: limits.maxFileBytes });
   // A private copy whose buffer can be transferred (Node may pool small reads in a shared buffer).
   const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
   return sandbox.read(path, owned, limits);
