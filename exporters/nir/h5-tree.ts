@@ -11,11 +11,10 @@
  *   worker is stopped (a corrupt structure can make HDF5 loop).
  * - **Every failure is one line** naming the file and the HDF5 path.
  */
-import { closeSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { SnnError, malformed } from '../../src/errors.ts';
 import type { ErrorKind } from '../../src/errors.ts';
-import { openInput, readInput } from '../../src/util/read-input.ts';
+import { readInput } from '../../src/util/read-input.ts';
 import { startTsWorker } from '../../src/util/ts-worker.ts';
 
 /** A dataset's value held in memory after the file is closed. */
@@ -35,8 +34,6 @@ export interface H5Tree {
 export interface Hdf5ReadLimits {
   /** The size of the file being read, which the other limits follow. */
   fileBytes: number;
-  /** Largest file read at all. */
-  maxFileBytes: number;
   /** Deepest group nesting (NIR needs 4–8 with nested graphs; a link cycle never ends). */
   maxDepth: number;
   /** Links visited in all. */
@@ -49,6 +46,7 @@ export interface Hdf5ReadLimits {
 
 const MiB = 2 ** 20;
 const RETIRE_HEAP_BYTES = 128 * MiB;
+/** The largest NIR file read at all. */
 export const HDF5_MAX_FILE_BYTES = 512 * MiB;
 
 /**
@@ -59,7 +57,6 @@ export const HDF5_MAX_FILE_BYTES = 512 * MiB;
 export function hdf5ReadLimits(fileBytes: number): Hdf5ReadLimits {
   return {
     fileBytes,
-    maxFileBytes: HDF5_MAX_FILE_BYTES,
     maxDepth: 16,
     maxObjects: 100_000,
     maxValueBytes: Math.min(512 * MiB, Math.max(64 * MiB, 16 * fileBytes)),
@@ -138,22 +135,14 @@ class Sandbox {
 
 const sandbox = new Sandbox();
 
-/** The size of a regular input file (the limits follow from it), refusing anything else as `readInput` does. */
-function statInput(path: string): { size: number } {
-  const { fd, size } = openInput(path, 'NIR file');
-  closeSync(fd);
-  return { size };
-}
-
 /**
  * Reads the whole HDF5 file at `path` into memory as plain data, in the sandbox described above.
  * A missing file is `missingInput`, an unreadable one or one that is not a regular file `io`,
  * bytes HDF5 cannot read or that exceed the limits `malformedInput`. `limitsFor` replaces the documented limits (tests use it).
  */
 export async function readHdf5Tree(path: string, limitsFor: (fileBytes: number) => Hdf5ReadLimits = hdf5ReadLimits): Promise<H5Tree> {
-  const { size } = statInput(path);
-  const limits = limitsFor(size);
-  const bytes = readInput(path, { what: 'NIR file', maxBytes: limits.maxFileBytes });
+  const bytes = readInput(path, { what: 'NIR file', maxBytes: HDF5_MAX_FILE_BYTES });
+  const limits = limitsFor(bytes.byteLength);
   // A private copy whose buffer can be transferred (Node may pool small reads in a shared buffer).
   const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
   return sandbox.read(path, owned, limits);
