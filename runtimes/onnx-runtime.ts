@@ -1,5 +1,5 @@
 import { validateSpec } from '../src/spec/validate.ts';
-import { SnnError } from '../src/errors.ts';
+import { SnnError, malformed } from '../src/errors.ts';
 import type { Runtime } from './runtime.ts';
 import { readOnnxModel } from './onnx-model-file.ts';
 import { splitOutputs } from './onnx-outputs.ts';
@@ -20,10 +20,17 @@ export function onnxModelRuntime<T>(name: string, description: string, open: (mo
     description,
     async prepare({ checkpoint, onnxPath }) {
       if (!onnxPath) throw new SnnError('usage', `runtime ${name} needs --onnx MODEL`);
-      const { session, tensor } = await open(readOnnxModel(onnxPath, validateSpec(checkpoint.spec)));
+      const model = readOnnxModel(onnxPath, validateSpec(checkpoint.spec));
+      // The file passed our checks but may still be one onnxruntime refuses (an unknown operator, a
+      // graph that does not type-check): that is a fact about the file, said in one line.
+      const refused = (doing: string) => (err: unknown): never => {
+        if (err instanceof SnnError) throw err;
+        throw malformed(onnxPath, `${name} cannot ${doing} this model: ${String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300)}`);
+      };
+      const { session, tensor } = await open(model).catch(refused('load'));
       return {
         async run(input) {
-          const out = await session.run({ input: tensor(input.data, input.shape) });
+          const out = await session.run({ input: tensor(input.data, input.shape) }).catch(refused('run'));
           return splitOutputs(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array])));
         },
         dispose: () => session.release(),

@@ -11,6 +11,11 @@ const program = new Command('snn-export')
 
 for (const register of COMMANDS) register(program);
 
+// A reader that stops early (`snn-export recipes | head`) closes the pipe: that ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err; });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (caught) {

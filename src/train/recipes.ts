@@ -3,7 +3,9 @@
  * network, T, encoder, optimizer and schedule, gradient, skipping, FreezeOut, validation split)
  * as one JSON file in src/train/recipes/. A new recipe is one file there.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { MiB, readInputJson } from '../util/read-input.ts';
+import { shown } from '../util/shown.ts';
 import { fileURLToPath } from 'node:url';
 import { SnnError, malformed } from '../errors.ts';
 import type { NetworkSpec } from '../spec/types.ts';
@@ -40,11 +42,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function parseRecipe(json: unknown, name: string): Recipe {
   const where = `recipe ${name}`;
   if (!isObject(json)) throw malformed(where, 'not a JSON object');
-  if (json.name !== name) throw malformed(where, `'name' is ${JSON.stringify(json.name)}, the file name says '${name}'`);
-  if (!Number.isInteger(json.version)) throw malformed(where, `'version' must be an integer, got ${JSON.stringify(json.version)}`);
+  if (json.name !== name) throw malformed(where, `'name' is ${shown(json.name)}, the file name says '${name}'`);
+  if (!Number.isInteger(json.version)) throw malformed(where, `'version' must be an integer, got ${shown(json.version)}`);
   if (!isObject(json.paper) || typeof json.paper.dataset !== 'string' || typeof json.paper.accuracy !== 'number') throw malformed(where, "'paper' must be { dataset, accuracy }");
   if (!isObject(json.dataset) || typeof json.dataset.name !== 'string' || !DATASETS[json.dataset.name]) {
-    throw malformed(where, `'dataset.name' must be one of ${Object.keys(DATASETS).join(', ')}, got ${JSON.stringify(isObject(json.dataset) ? json.dataset.name : json.dataset)}`);
+    throw malformed(where, `'dataset.name' must be one of ${Object.keys(DATASETS).join(', ')}, got ${shown(isObject(json.dataset) ? json.dataset.name : json.dataset)}`);
   }
   if (json.dataset.options !== undefined && !isObject(json.dataset.options)) throw malformed(where, "'dataset.options' must be an object");
   if (!isObject(json.training)) throw malformed(where, "'training' must be an object of training settings");
@@ -58,8 +60,10 @@ export function parseRecipe(json: unknown, name: string): Recipe {
 export function loadRecipe(name: string): Recipe {
   const names = recipeNames();
   if (!names.includes(name)) throw new SnnError('usage', `recipe '${name}' does not exist (recipes: ${names.join(', ')})`);
-  const path = `${folder}${name}.json`;
-  let json: unknown;
-  try { json = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw malformed(`recipe ${name}`, `not valid JSON (${(e as Error).message})`); }
-  return parseRecipe(json, name);
+  return readRecipeFile(`${folder}${name}.json`, name);
+}
+
+/** Reads and checks the recipe file at `path` under `name` (1 MiB at most, JSON nested at most 64 levels). */
+export function readRecipeFile(path: string, name: string): Recipe {
+  return parseRecipe(readInputJson(path, { what: `recipe ${name}`, maxBytes: MiB }), name);
 }

@@ -107,7 +107,8 @@ const RECORDED = new Set(['recipe']);
  */
 export function checkSettings(settings: Record<string, unknown>, where: (name: SettingName) => string, strict = false): void {
   for (const [name, value] of Object.entries(settings)) {
-    const rule = SETTING_RULES[name as SettingName];
+    // Own keys only: a key named 'toString' or '__proto__' is not a setting.
+    const rule = Object.hasOwn(SETTING_RULES, name) ? SETTING_RULES[name as SettingName] : undefined;
     if (rule) {
       if (value !== undefined) rule.check(value, where(name as SettingName));
     } else if (strict && !RECORDED.has(name)) {
@@ -117,7 +118,7 @@ export function checkSettings(settings: Record<string, unknown>, where: (name: S
 }
 
 /** `where` for settings given as flags: `option --lr`. */
-export const fromFlags = (name: SettingName): string => `option ${SETTING_RULES[name]?.flag ?? name}`;
+export const fromFlags = (name: SettingName): string => `option ${Object.hasOwn(SETTING_RULES, name) ? SETTING_RULES[name].flag : name}`;
 
 /**
  * Refuses a run that would train on nothing: a validation split that takes every training sample,
