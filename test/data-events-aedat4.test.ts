@@ -17,6 +17,7 @@ import { eventStats } from '../src/data/events/event-stream.ts';
 import { inspectFile } from '../src/data/inspect.ts';
 import type { EventFileReport } from '../src/data/inspect.ts';
 import { EVENTS_DIR } from './helpers/shared-data.ts';
+import { refusedEventFile } from './helpers/event-refusal.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'snn-aedat4-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -26,17 +27,7 @@ function write(bytes: Uint8Array): string {
   writeFileSync(path, bytes);
   return path;
 }
-function refused(path: string, offset?: number): SnnError {
-  try { readEventFile(path); } catch (err) {
-    assert.ok(err instanceof SnnError, String((err as Error)?.stack));
-    assert.equal(err.kind, 'malformedInput', err.message);
-    assert.ok(err.message.includes(path), err.message);
-    assert.ok(!err.message.includes('\n'), err.message);
-    if (offset !== undefined) assert.match(err.message, new RegExp(`offset ${offset}\\b`), err.message);
-    return err;
-  }
-  assert.fail(`${path} was not refused`);
-}
+const refused = (path: string, offset?: number): SnnError => refusedEventFile(path, 'malformedInput', offset);
 
 const N = 5000;
 const all = {

@@ -15,6 +15,7 @@ import { probeEventFile, readEventFile } from '../src/data/events/event-file.ts'
 import { eventsToFrames } from '../src/data/frames.ts';
 import { inspectFile } from '../src/data/inspect.ts';
 import type { EventFileReport } from '../src/data/inspect.ts';
+import { refusedEventFile } from './helpers/event-refusal.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'snn-davis-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -24,16 +25,7 @@ function write(bytes: Uint8Array | string): string {
   writeFileSync(path, bytes);
   return path;
 }
-function refused(path: string, kind: SnnError['kind'], offset?: number): SnnError {
-  try { readEventFile(path); } catch (err) {
-    assert.ok(err instanceof SnnError, String((err as Error)?.stack));
-    assert.equal(err.kind, kind, err.message);
-    assert.ok(err.message.includes(path) && !err.message.includes('\n'), err.message);
-    if (offset !== undefined) assert.match(err.message, new RegExp(`offset ${offset}\\b`), err.message);
-    return err;
-  }
-  assert.fail(`${path} was not refused`);
-}
+const refused = refusedEventFile;
 
 const N = 4000;
 const ev = {

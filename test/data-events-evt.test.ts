@@ -17,6 +17,7 @@ import type { EvtEvents } from '../src/data/events/evt-writer.ts';
 import { inspectFile } from '../src/data/inspect.ts';
 import type { EventFileReport } from '../src/data/inspect.ts';
 import { Random } from '../src/util/random.ts';
+import { refusedEventFile } from './helpers/event-refusal.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'snn-evt-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -26,16 +27,7 @@ function write(bytes: Uint8Array | string): string {
   writeFileSync(path, bytes);
   return path;
 }
-function refused(path: string, kind: SnnError['kind'] = 'malformedInput', offset?: number): SnnError {
-  try { readEventFile(path); } catch (err) {
-    assert.ok(err instanceof SnnError, String((err as Error)?.stack));
-    assert.equal(err.kind, kind, err.message);
-    assert.ok(err.message.includes(path) && !err.message.includes('\n'), err.message);
-    if (offset !== undefined) assert.match(err.message, new RegExp(`offset ${offset}\\b`), err.message);
-    return err;
-  }
-  assert.fail(`${path} was not refused`);
-}
+const refused = refusedEventFile;
 
 /** Random events in time order on a W×H sensor, with runs along rows (what EVT 3.0 vectorises). */
 function events(n: number, W: number, H: number, t0 = 0, step = 3): EvtEvents {
