@@ -82,7 +82,14 @@ export function fsError(path: string, doing: string, err: unknown): unknown {
   return new SnnError('io', `${path}: cannot ${doing}: ${FS_REASONS[code] ?? code.toLowerCase()}`);
 }
 
-/** One line for the terminal: carriage returns, line feeds and other control characters become spaces or escapes. */
+/** The longest message line printed; a hostile file can put a 100 kB value into a message. */
+export const MAX_MESSAGE_CHARS = 1000;
+
+/**
+ * One line for the terminal: carriage returns, line feeds and other control characters become
+ * spaces or escapes, and a line over MAX_MESSAGE_CHARS is cut, saying how much was cut.
+ */
 export function oneLine(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const line = text.replace(/\r\n|\r|\n/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return line.length > MAX_MESSAGE_CHARS ? `${line.slice(0, MAX_MESSAGE_CHARS)}… (${line.length - MAX_MESSAGE_CHARS} more characters)` : line;
 }

@@ -317,3 +317,17 @@ describe('bundle counts are checked before anything is allocated', () => {
   });
 });
 
+
+test('an error line never carries a file\'s control characters and is cut at 1000 characters, saying how much was cut', () => {
+  // A spec whose layer kind holds a carriage return and a terminal escape.
+  const spec = join(tmp, 'control-kind.json');
+  writeFileSync(spec, JSON.stringify({ ...SPEC, layers: [{ kind: 'bad\r\u001b[2Jkind' }] }));
+  const r = cli('train', '--spec', spec, '-o', join(tmp, 'never.safetensors'));
+  refusedLine(r, EXIT_CODES.invalidSpec, /unknown layer kind "bad\\r\\u001b\[2Jkind"/);
+  assert.ok(!/[\r\u001b]/.test(r.stderr), r.stderr);
+  // A 3000-character path that does not exist: the line names it, cut.
+  const long = join(tmp, ...Array.from({ length: 12 }, (_, i) => `${i}`.padEnd(250, 'p')), 'absent.aedat');
+  const missing = cli('data', 'inspect', long);
+  refusedLine(missing, EXIT_CODES.missingInput, /… \(\d+ more characters\)\n$/);
+  assert.ok(missing.stderr.length < 'snn-export: '.length + 1000 + 40, `a line of ${missing.stderr.length} characters`);
+});

@@ -378,3 +378,13 @@ test('the CLI writes a checkpoint other commands load, and prints a refusal as o
   assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
   assert.match(bad.stderr, /^snn-export: .*cli-bad\.nir: truncated HDF5 file/);
 });
+
+test('a metadata dt that is not a positive number is refused naming the file and the field (exit 3); a bad --dt names the option', async () => {
+  const path = denseFile('bad-dt.nir', {}, {}, { metadata: (g) => { g.create_dataset({ name: 'dt', data: new Float64Array([-1e-4]), shape: [], dtype: '<d' }); } });
+  const err = await refusal(path);
+  assert.equal(err.kind, 'malformedInput');
+  assert.match(err.message, /bad-dt\.nir: metadata 'dt' is -0\.0001 s; expected a positive number of seconds$/);
+  const flag = await refusal(path, { dt: 0 });
+  assert.equal(flag.kind, 'usage');
+  assert.match(flag.message, /^option --dt: must be a positive number of seconds, got 0$/);
+});

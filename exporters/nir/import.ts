@@ -266,7 +266,10 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
 
   const dt = options.dt ?? meta.dt ?? DEFAULT_DT;
   const dtSource = options.dt !== undefined ? '--dt' : meta.dt !== undefined ? 'metadata' : 'default; the file states none';
-  if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `dt must be a positive number of seconds, got ${dt}`);
+  if (!(dt > 0 && Number.isFinite(dt))) {
+    if (options.dt !== undefined) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got ${dt}`);
+    throw malformed(file, `metadata 'dt' is ${dt} s; expected a positive number of seconds`);
+  }
 
   const input: NodeReader = nodes.get(order[0])!;
   const inputShape = [...input.numbers('shape').data];

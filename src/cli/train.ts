@@ -185,7 +185,7 @@ export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<
   }
   const recipe = f.recipe && !resume ? loadRecipe(f.recipe) : undefined;
   const recorded = resume?.training as Record<string, unknown> | undefined;
-  if (recorded) checkSettings(recorded, (name) => `${resumePath}: training.${name}`);
+  if (recorded) checkSettings(recorded, (name) => `${resumePath}: training.${name}`, false, 'malformedInput');
   const settings: TrainSettings = recorded as unknown as TrainSettings ?? (recipe ? { ...recipe.training, recipe: `${recipe.name}@${recipe.version}` } as TrainSettings : undefined) ?? {
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
     gradient: f.gradient as TrainSettings['gradient'], loss: f.loss as TrainSettings['loss'], surrogate: f.surrogate as TrainSettings['surrogate'],

@@ -3,7 +3,9 @@
  * resumed checkpoint's recorded settings are checked by the same functions, so a value refused
  * on the command line is refused in a recipe too, with the same words, naming where it came from.
  */
+import { shown } from '../util/shown.ts';
 import { SnnError } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
 import { SURROGATE_KINDS } from '../neuron/surrogate.ts';
 import { GRADIENT_MODES } from '../compile/backward.ts';
 import { LOSS_KINDS } from '../compile/loss.ts';
@@ -34,7 +36,7 @@ export type SettingName = keyof TrainSettings | 'trainLimit' | 'testLimit';
 
 type Check = (value: unknown, where: string) => void;
 
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (typeof v === 'number' ? String(v) : shown(v));
 
 function integerIn(lo: number, hi: number): Check {
   return (v, where) => {
@@ -105,7 +107,17 @@ const RECORDED = new Set(['recipe']);
  * (`option --lr`, `recipe mnist-paper: training.lr`). With `strict`, a field that is not a setting
  * is refused too (a recipe's typo would otherwise be ignored without a word).
  */
-export function checkSettings(settings: Record<string, unknown>, where: (name: SettingName) => string, strict = false): void {
+export function checkSettings(settings: Record<string, unknown>, where: (name: SettingName) => string, strict = false, kind: ErrorKind = 'usage'): void {
+  try {
+    checkEach(settings, where, strict);
+  } catch (err) {
+    // Settings recorded in a file (a checkpoint) that break the rules make that file malformed.
+    if (err instanceof SnnError && kind !== err.kind) throw new SnnError(kind, err.message);
+    throw err;
+  }
+}
+
+function checkEach(settings: Record<string, unknown>, where: (name: SettingName) => string, strict: boolean): void {
   for (const [name, value] of Object.entries(settings)) {
     // Own keys only: a key named 'toString' or '__proto__' is not a setting.
     const rule = Object.hasOwn(SETTING_RULES, name) ? SETTING_RULES[name as SettingName] : undefined;

@@ -82,7 +82,7 @@ export const checkpointFormat: FuzzFormat = {
   read: async (path, scratch) => {
     const ck = loadCheckpoint(path);
     // What `train --resume CK` checks before training (src/cli/train.ts): the recorded settings, by the rules of the flags.
-    if (ck.training) checkSettings(ck.training, (name) => `${path}: training.${name}`);
+    if (ck.training) checkSettings(ck.training, (name) => `${path}: training.${name}`, false, 'malformedInput');
     await onnxExporter.export(ck, join(scratch, 'model.onnx'), {}, path);
   },
 };

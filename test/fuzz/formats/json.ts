@@ -12,7 +12,7 @@ import { SnnError } from '../../../src/errors.ts';
 import { quantizeNetwork } from '../../../src/quantize/quantize.ts';
 import { initParams } from '../../../src/spec/params.ts';
 import { validateSpec } from '../../../src/spec/validate.ts';
-import { parseRecipe, recipeNames } from '../../../src/train/recipes.ts';
+import { readRecipeFile, recipeNames } from '../../../src/train/recipes.ts';
 import type { Recipe } from '../../../src/train/recipes.ts';
 import { loadSpecFile } from '../../../src/spec/file.ts';
 import type { FuzzFormat, Seed } from '../format.ts';
@@ -64,9 +64,7 @@ const RECIPE_DIR = fileURLToPath(new URL('../../../src/train/recipes/', import.m
  * the name 'case' that the seeds carry.
  */
 function loadRecipeAt(path: string): Recipe {
-  let json: unknown;
-  try { json = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new SnnError('malformedInput', `recipe case: not valid JSON (${(e as Error).message})`); }
-  return parseRecipe(json, 'case');
+  return readRecipeFile(path, 'case');
 }
 
 export const recipeFormat: FuzzFormat = {
