@@ -9,6 +9,7 @@ import { inspectFile } from '../src/data/inspect.ts';
 import type { MatReport } from '../src/data/inspect.ts';
 import { readMat5 } from '../src/data/mat5.ts';
 import { loadSvhn, readSvhnMat } from '../src/data/svhn.ts';
+import { Bytes, matHeader } from './helpers/mat-bytes.ts';
 
 /*
  * Level-5 MAT-file layout these tests write byte by byte (MathWorks "MAT-File Format", level 5):
@@ -32,24 +33,7 @@ import { loadSvhn, readSvhnMat } from '../src/data/svhn.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'snn-data-svhn-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-class Bytes {
-  private parts: Buffer[] = [];
-  constructor(private readonly le: boolean) {}
-  u16(v: number): this { const b = Buffer.alloc(2); this.le ? b.writeUInt16LE(v) : b.writeUInt16BE(v); this.parts.push(b); return this; }
-  u32(v: number): this { const b = Buffer.alloc(4); this.le ? b.writeUInt32LE(v) : b.writeUInt32BE(v); this.parts.push(b); return this; }
-  i32(v: number): this { const b = Buffer.alloc(4); this.le ? b.writeInt32LE(v) : b.writeInt32BE(v); this.parts.push(b); return this; }
-  f64(v: number): this { const b = Buffer.alloc(8); this.le ? b.writeDoubleLE(v) : b.writeDoubleBE(v); this.parts.push(b); return this; }
-  raw(b: Uint8Array): this { this.parts.push(Buffer.from(b)); return this; }
-  pad8(): this { const n = this.length() % 8; if (n) this.parts.push(Buffer.alloc(8 - n)); return this; }
-  length(): number { return this.parts.reduce((a, b) => a + b.length, 0); }
-  done(): Buffer { return Buffer.concat(this.parts); }
-}
-
-function header(le: boolean): Buffer {
-  const text = Buffer.alloc(116, 0x20);
-  text.write('MATLAB 5.0 MAT-file, written by snn-export tests', 'latin1');
-  return new Bytes(le).raw(text).raw(Buffer.alloc(8)).u16(0x0100).raw(Buffer.from(le ? 'IM' : 'MI', 'latin1')).done();
-}
+const header = (le: boolean): Buffer => matHeader(le);
 
 /** A sub-element: tag + data + padding (small form when `small` and ≤ 4 bytes). */
 function element(le: boolean, type: number, data: Buffer, small = false): Buffer {

@@ -8,26 +8,11 @@ import { inspectFile } from '../../../src/data/inspect.ts';
 import { MI } from '../../../src/data/mat5.ts';
 import { readSvhnMat } from '../../../src/data/svhn.ts';
 import type { CraftedCase, FuzzFormat, Seed } from '../format.ts';
+import { Bytes, matHeader } from '../../helpers/mat-bytes.ts';
 
 const MX_DOUBLE = 6, MX_UINT8 = 9;
 
-class Bytes {
-  private parts: Buffer[] = [];
-  constructor(private readonly le: boolean) {}
-  u16(v: number): this { const b = Buffer.alloc(2); this.le ? b.writeUInt16LE(v) : b.writeUInt16BE(v); this.parts.push(b); return this; }
-  u32(v: number): this { const b = Buffer.alloc(4); this.le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0); this.parts.push(b); return this; }
-  i32(v: number): this { const b = Buffer.alloc(4); this.le ? b.writeInt32LE(v | 0) : b.writeInt32BE(v | 0); this.parts.push(b); return this; }
-  raw(b: Uint8Array): this { this.parts.push(Buffer.from(b)); return this; }
-  pad8(): this { const n = this.length() % 8; if (n) this.parts.push(Buffer.alloc(8 - n)); return this; }
-  length(): number { return this.parts.reduce((a, b) => a + b.length, 0); }
-  done(): Buffer { return Buffer.concat(this.parts); }
-}
-
-function header(le: boolean): Buffer {
-  const text = Buffer.alloc(116, 0x20);
-  text.write('MATLAB 5.0 MAT-file, written by the snn-export fuzzer', 'latin1');
-  return new Bytes(le).raw(text).raw(Buffer.alloc(8)).u16(0x0100).raw(Buffer.from(le ? 'IM' : 'MI', 'latin1')).done();
-}
+const header = (le: boolean): Buffer => matHeader(le, 'MATLAB 5.0 MAT-file, written by the snn-export fuzzer');
 
 function element(le: boolean, type: number, data: Buffer): Buffer {
   return new Bytes(le).u32(type).u32(data.length).raw(data).pad8().done();
