@@ -9,6 +9,7 @@ import { probeEventFile, readEventFile, streamEventFile } from '../src/data/even
 import { EventBuffer, eventStats } from '../src/data/events/event-stream.ts';
 import { Random } from '../src/util/random.ts';
 import { EVENTS_DIR } from './helpers/shared-data.ts';
+import { aedat31Bytes, polarity } from './helpers/aedat31-bytes.ts';
 
 interface Expected {
   file: string; bytes: number; format: string; events: number; x_range: [number, number]; y_range: [number, number];
@@ -122,7 +123,7 @@ describe('refusals', () => {
   });
 
   test('an AEDAT 3.1 file from a non-DVS128 sensor is refused where DVS128 is expected', () => {
-    const path = writeTmp('davis.aedat', buildAedat31('DAVIS240C', []));
+    const path = writeTmp('davis.aedat', aedat31Bytes('DAVIS240C', []));
     assert.equal(readEventFile(path).sensor, 'DAVIS240');
     assertRefused(() => readEventFile(path, { expectSensor: 'DVS128' }), 'incompatibleVersion', path);
   });
@@ -185,26 +186,10 @@ describe('AEDAT 1.0 / 2.0 specifics', () => {
   });
 });
 
-/** AEDAT 3.1 bytes: header lines, then packets given as [type, overflow, events [data, ts][]]. */
-function buildAedat31(source: string, packets: { type?: number; overflow?: number; events: [number, number][]; capacity?: number }[]): Uint8Array {
-  const header = Buffer.from(`#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: ${source}\r\n#!END-HEADER\r\n`, 'latin1');
-  const parts: Uint8Array[] = [header];
-  for (const pk of packets) {
-    const n = pk.events.length;
-    const buf = new Uint8Array(28 + 8 * n);
-    const v = new DataView(buf.buffer);
-    v.setInt16(0, pk.type ?? 1, true); v.setInt16(2, 1, true); v.setInt32(4, 8, true); v.setInt32(8, 4, true);
-    v.setInt32(12, pk.overflow ?? 0, true); v.setInt32(16, pk.capacity ?? n, true); v.setInt32(20, n, true); v.setInt32(24, n, true);
-    pk.events.forEach(([data, ts], i) => { v.setUint32(28 + 8 * i, data, true); v.setInt32(32 + 8 * i, ts, true); });
-    parts.push(buf);
-  }
-  return Buffer.concat(parts);
-}
-const polarity = (x: number, y: number, p: number, valid = 1): number => ((x << 17) | (y << 2) | (p << 1) | valid) >>> 0;
 
 describe('AEDAT 3.1 specifics', () => {
   test('valid bit, polarity bits, timestamp overflow and non-polarity packets', () => {
-    const path = writeTmp('a31.aedat', buildAedat31('DVS128', [
+    const path = writeTmp('a31.aedat', aedat31Bytes('DVS128', [
       { events: [[polarity(5, 6, 1), 100], [polarity(7, 8, 0, 0), 101]] },
       { type: 2, events: [[0xdeadbeef, 5]] },
       { overflow: 3, events: [[polarity(127, 127, 0), 7]] },

@@ -15,6 +15,7 @@ import { EMULATION_MANIFEST, loadMnistDvs } from '../../../src/data/mnist-dvs.ts
 import { loadNmnist } from '../../../src/data/nmnist.ts';
 import { Random } from '../../../src/util/random.ts';
 import type { FuzzFormat } from '../format.ts';
+import { aedat31Bytes, polarity } from '../../helpers/aedat31-bytes.ts';
 
 const FRAMES: FrameOptions = { timeSteps: 10, binning: 'time', mode: 'count' };
 
@@ -66,22 +67,6 @@ function aedat1(n: number, seed: number): Uint8Array {
   return concat([header, body]);
 }
 
-/** AEDAT 3.1 bytes: header lines, then polarity packets (and one packet of another type). */
-function aedat31(source: string, packets: { type?: number; overflow?: number; events: [number, number][] }[]): Uint8Array {
-  const header = Buffer.from(`#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: ${source}\r\n#!END-HEADER\r\n`, 'latin1');
-  const parts: Uint8Array[] = [header];
-  for (const pk of packets) {
-    const n = pk.events.length;
-    const buf = new Uint8Array(28 + 8 * n);
-    const v = new DataView(buf.buffer);
-    v.setInt16(0, pk.type ?? 1, true); v.setInt16(2, 1, true); v.setInt32(4, 8, true); v.setInt32(8, 4, true);
-    v.setInt32(12, pk.overflow ?? 0, true); v.setInt32(16, n, true); v.setInt32(20, n, true); v.setInt32(24, n, true);
-    pk.events.forEach(([data, ts], i) => { v.setUint32(28 + 8 * i, data, true); v.setInt32(32 + 8 * i, ts, true); });
-    parts.push(buf);
-  }
-  return concat(parts);
-}
-const polarity = (x: number, y: number, p: number, valid = 1): number => ((x << 17) | (y << 2) | (p << 1) | valid) >>> 0;
 
 function nmnistBin(n: number, seed: number): Uint8Array {
   const rng = new Random(seed);
@@ -138,13 +123,13 @@ export const aedat31Format: FuzzFormat = {
   name: 'aedat31', entry: 'data inspect, DVS Gesture loader (readEventFile, frames)', fileName: 'case.aedat', text: true,
   seeds: async () => [
     eventSeed(
-      'DVS128 three packets', aedat31('DVS128', [
+      'DVS128 three packets', aedat31Bytes('DVS128', [
         { events: Array.from({ length: 20 }, (_, i) => [polarity(i * 5, 127 - i * 3, i & 1, i === 7 ? 0 : 1), 100 + i * 10] as [number, number]) },
         { type: 2, events: [[0xdeadbeef, 5]] },
         { overflow: 1, events: [[polarity(127, 0, 0), 7], [polarity(0, 127, 1), 9]] },
       ]),
     ),
-    eventSeed('DAVIS346 one packet', aedat31('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1], [polarity(0, 0, 0), 2]] }])),
+    eventSeed('DAVIS346 one packet', aedat31Bytes('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1], [polarity(0, 0, 0), 2]] }])),
   ],
   crafted: () => {
     const packet = (fields: number[], payload = 0): Uint8Array => {
@@ -161,7 +146,7 @@ export const aedat31Format: FuzzFormat = {
       { name: 'timestamp overflow 2^31−1', bytes: concat([hdr, packet([1, 8, 4, 0x7fffffff, 1, 1, 1], 8)]) },
       { name: '10 000 empty packets', bytes: concat([hdr, ...Array.from({ length: 10_000 }, () => packet([1, 8, 4, 0, 0, 0, 0]))]) },
       { name: 'no end-of-header line', bytes: Buffer.from('#!AER-DAT3.1\r\n#Source 1: DVS128\r\n\0\0\0\0\0\0', 'latin1') },
-      { name: 'sensor 2^31 pixels wide', bytes: aedat31('unknown-sensor 2147483648x2147483648', [{ events: [[polarity(3, 3, 1), 1]] }]) },
+      { name: 'sensor 2^31 pixels wide', bytes: aedat31Bytes('unknown-sensor 2147483648x2147483648', [{ events: [[polarity(3, 3, 1), 1]] }]) },
     ];
   },
   read: async (path) => readAndFrame(path),
@@ -194,7 +179,7 @@ export const mnistDvsFormat: FuzzFormat = {
     eventSeed('emulated digit', encodeAedat2(new DvsEmulator({ durationUs: 30_000 }, 2).record(Uint8Array.from({ length: 100 }, (_, i) => (i % 7) * 40), 10, 10, 2))),
   ],
   crafted: (seeds) => aedat2Format.crafted(seeds).concat([
-    { name: 'an AEDAT 3.1 file where MNIST-DVS expects DVS128 AEDAT 2.0', bytes: aedat31('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1]] }]) },
+    { name: 'an AEDAT 3.1 file where MNIST-DVS expects DVS128 AEDAT 2.0', bytes: aedat31Bytes('DAVIS346B', [{ events: [[polarity(345, 259, 1), 1]] }]) },
   ]),
   read: async (path, scratch) => {
     for (let d = 0; d < 10; d++) mkdirSync(join(scratch, `grabbed_data${d}`, 'scale16'), { recursive: true });
