@@ -28,6 +28,13 @@ function refusal(s: NetworkSpec): string {
   assert.fail('the spec was accepted');
 }
 
+test('a network may end in a spiking clif layer: its class scores are spike counts', () => {
+  const resolved = validateSpec(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }, { kind: 'clif', alpha: 0.5, beta: 0.5 }]));
+  assert.equal(resolved.output, 'spikes');
+  assert.equal(resolved.classes, 10);
+  assert.equal(validateSpec(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }])).output, 'membrane');
+});
+
 test('a kernel larger than its input map is refused naming the layer', () => {
   const msg = refusal(spec([
     { kind: 'conv2d', channels: 4, kernel: 5 }, { kind: 'maxpool', size: 2 }, { kind: 'clif', alpha: 0.5, beta: 0.5 },
@@ -39,7 +46,9 @@ test('a kernel larger than its input map is refused naming the layer', () => {
 
 test('shapes that do not chain, and misplaced layers, are refused with the layer named', () => {
   assert.match(refusal(spec([{ kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }])), /layer 1 \(dense 'dense1'\): dense needs a flat input, got shape \[1,28,28\]; add a flatten layer/);
-  assert.match(refusal(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }, { kind: 'clif', alpha: 0.5, beta: 0.5 }])), /the last layer must be a readout/);
+  assert.match(refusal(spec([{ kind: 'conv2d', channels: 2, kernel: 3 }, { kind: 'clif', alpha: 0.5, beta: 0.5 }])), /layer 2 \(clif 'clif1'\): the output layer needs a flat input/);
+  assert.match(refusal(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }, { kind: 'dense', units: 2 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }])), /layer 4 \(dense 'dense2'\): nothing may follow the readout layer/);
+  assert.match(refusal(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }])), /layer 2 \(dense 'dense1'\): the network must end with a neuron layer/);
   assert.match(refusal(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }, { kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }])), /layer 3 \(dense 'dense2'\): two weighted layers/);
   assert.match(refusal(spec([{ kind: 'flatten' }, { kind: 'dense', units: 10 }, { kind: 'clif', alpha: 1.5, beta: 0.5 }, { kind: 'dense', units: 2 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }])), /layer 3 \(clif 'clif1'\): 'alpha' must be a number in \[0, 1\]/);
   assert.match(refusal(spec([{ kind: 'conv2d', channels: 2, kernel: 3 }, { kind: 'clif', alpha: 0.5, beta: 0.5 }, { kind: 'avgpool', size: 2 }, { kind: 'flatten' }, { kind: 'dense', units: 2 }, { kind: 'readout', alpha: 0.5, beta: 0.5 }])), /layer 3 \(avgpool 'avgpool1'\): pooling acts on the synaptic input/);

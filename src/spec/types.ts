@@ -23,7 +23,11 @@ export interface FlattenLayer { kind: 'flatten'; name?: string }
 export interface ClifLayer {
   kind: 'clif'; name?: string; alpha: number; beta: number; theta?: number; reset?: ResetMode;
 }
-/** The decoder: C-LIF current and membrane without threshold or reset (NIR `CubaLI`). Last layer. */
+/**
+ * The decoder: C-LIF current and membrane without threshold or reset (NIR `CubaLI`). Last layer;
+ * class scores are the mean over time of its membrane. A network may instead end in a spiking
+ * `clif` layer, whose spike counts are the class scores (`ResolvedSpec.output`).
+ */
 export interface ReadoutLayer { kind: 'readout'; name?: string; alpha: number; beta: number }
 
 export type ResetMode = 'subtract' | 'zero';

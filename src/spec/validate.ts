@@ -30,12 +30,25 @@ export interface Block {
   outShape: number[];
 }
 
+/**
+ * What the network's class scores are: `'membrane'`, the mean over time of a non-spiking readout's
+ * membrane (the paper's decoder, the default), or `'spikes'`, the spike counts of a last spiking C-LIF
+ * layer (as snnTorch's tutorials and the chips report them). Either way the predicted class is the
+ * highest score, ties going to the lowest class index.
+ */
+export type OutputKind = 'membrane' | 'spikes';
+
 export interface ResolvedSpec {
   spec: NetworkSpec;
   layers: ResolvedLayer[];
   blocks: Block[];
   classes: number;
+  /** How the last block's output becomes class scores. */
+  output: OutputKind;
 }
+
+/** The output kind of a network whose last neuron layer is `layer`. */
+export const outputKindOf = (layer: Layer): OutputKind => (layer.kind === 'readout' ? 'membrane' : 'spikes');
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -171,13 +184,14 @@ export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   const unrolled = spec.timeSteps * blocks.length;
   if (unrolled > SPEC_LIMITS.unrolledSteps) fail('spec', `${spec.timeSteps} time steps × ${blocks.length} neuron layers = ${unrolled} unrolled steps, more than the limit of ${SPEC_LIMITS.unrolledSteps}`);
   const last = blocks[blocks.length - 1].neuron;
-  if (last.layer.kind !== 'readout') fail(describe(last), 'the last layer must be a readout');
+  if (last.outShape.length !== 1) fail(describe(last), `the output layer needs a flat input (one neuron per class), got shape [${last.outShape}]; add a flatten layer before its dense layer`);
+  blocks.slice(0, -1).forEach((b) => { if (b.neuron.layer.kind === 'readout') fail(describe(b.neuron), 'a readout is non-spiking and must be the last neuron layer'); });
   const classes = last.outShape[0];
   if (spec.classNames !== undefined && (!Array.isArray(spec.classNames) || spec.classNames.length !== classes)) {
-    fail('spec.classNames', `must list ${classes} names (the readout size), got ${Array.isArray(spec.classNames) ? spec.classNames.length : shown(spec.classNames)}`);
+    fail('spec.classNames', `must list ${classes} names (the output size), got ${Array.isArray(spec.classNames) ? spec.classNames.length : shown(spec.classNames)}`);
   }
   if (spec.classNames?.some((c) => typeof c !== 'string')) fail('spec.classNames', 'must be strings');
-  return { spec, layers, blocks, classes };
+  return { spec, layers, blocks, classes, output: outputKindOf(last.layer) };
 }
 
 export function describe(r: ResolvedLayer): string {
@@ -208,7 +222,7 @@ function groupBlocks(layers: ResolvedLayer[]): Block[] {
       weighted = undefined; pre = []; post = []; blockIn = undefined;
     }
   }
-  if (weighted || pre.length || post.length) fail(describe(layers[layers.length - 1]), 'the network must end with a readout layer');
+  if (weighted || pre.length || post.length) fail(describe(layers[layers.length - 1]), 'the network must end with a neuron layer (a readout, or a spiking clif output layer)');
   return blocks;
 }
 
