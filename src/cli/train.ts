@@ -26,6 +26,7 @@ import { bestCheckpointPath } from '../train/trainer.ts';
 import { checkSettings, checkSplitSizes, fromFlags } from '../train/settings.ts';
 import type { SettingName } from '../train/settings.ts';
 import { checkDataFits } from '../train/data-fit.ts';
+import { applyTarget, checkTarget, targetRules } from '../train/targets.ts';
 import { claimOutput } from '../util/atomic-write.ts';
 import type { OutputClaim } from '../util/atomic-write.ts';
 import { action, int, num } from './run.ts';
@@ -44,6 +45,7 @@ interface TrainFlags {
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
   frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; dropout: number;
   labelSmoothing: number; averaging: number; workers: number; recipe?: string; force?: boolean; checkpointBatches?: number;
+  target?: string;
 }
 
 /** The flag a `TrainFlags` field is given by, as the user types it. */
@@ -105,6 +107,7 @@ function specFromFlags(f: TrainFlags, sampleShape: number[], temporal: boolean, 
 export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Command {
   return cmd
     .option('--recipe <name>', 'a training recipe (snn-export recipes); it fixes data set, network and settings')
+    .option('--target <name>', 'train for a deployment target, a hardware profile (snn-export profiles) or a NIR reader (snntorch, norse, lava-dl): the built-in network takes its reset, bias, pooling and neuron model; a --spec or recipe network that breaks them is refused')
     .option('--arch <name>', `built-in architecture (${Object.keys(BUILTIN_ARCHITECTURES).join(', ')})`, 'fc')
     .option('--spec <file>', 'network spec JSON file (instead of --arch)')
     .option('--dataset <name>', `data set (${Object.keys(DATASETS).join(', ')})`, 'mnist')
@@ -179,10 +182,11 @@ export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<
     resume = loadCheckpoint(resumePath);
     if (!resume.training || !resume.progress) throw new SnnError('usage', `--resume: ${resumePath} holds no training run to continue (no recorded settings or position: it was not written by train)`);
   } else if (f.recipe) {
-    refuseFlags(given, (x) => RUN_FLAGS.has(x) || ['recipe', 'limit', 'testLimit', 'workers'].includes(x), `with --recipe ${f.recipe}: the recipe fixes the data set, network and training settings (see snn-export recipes ${f.recipe})`);
+    refuseFlags(given, (x) => RUN_FLAGS.has(x) || ['recipe', 'limit', 'testLimit', 'workers', 'target'].includes(x), `with --recipe ${f.recipe}: the recipe fixes the data set, network and training settings (see snn-export recipes ${f.recipe})`);
   } else if (f.spec) {
     refuseFlags(given, (x) => !NETWORK_FLAGS.includes(x), `with --spec ${f.spec}: the spec fixes the network (edit its layers, timeSteps or encoder instead)`);
   }
+  if (f.target && !resume) checkTargetFlags(f, given);
   const recipe = f.recipe && !resume ? loadRecipe(f.recipe) : undefined;
   const recorded = resume?.training as Record<string, unknown> | undefined;
   if (recorded) checkSettings(recorded, (name) => `${resumePath}: training.${name}`, false, 'malformedInput');
@@ -226,6 +230,20 @@ export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<
   }
 }
 
+/**
+ * Refuses a neuron flag the target overrides (`--reset subtract --target loihi2`), before any work;
+ * flags left at their defaults take the target's values.
+ */
+function checkTargetFlags(f: TrainFlags, given: ReadonlySet<string>): void {
+  const rules = targetRules(f.target!);
+  const clash = (flag: string, value: unknown, wanted: unknown, why: string | undefined): never => {
+    throw new SnnError('usage', `option --${flag} ${value} cannot apply with --target ${rules.name}: it needs ${wanted} (${why}); leave --${flag} out`);
+  };
+  if (given.has('reset') && rules.reset && f.reset !== rules.reset) clash('reset', f.reset, rules.reset, rules.why.reset);
+  if (given.has('alpha') && rules.neuron !== 'cuba' && f.alpha !== 0) clash('alpha', f.alpha, 'alpha 0', rules.why.neuron);
+  if (given.has('beta') && rules.neuron === 'iaf' && f.beta !== 1) clash('beta', f.beta, 'beta 1', rules.why.neuron);
+}
+
 /** The run once its outputs are claimed: data, network, the checks that need them, then training. */
 async function trainWithClaims(f: TrainFlags, ctx: RunContext, r: { given: ReadonlySet<string>; resume?: Checkpoint; resumePath: string; recipe?: ReturnType<typeof loadRecipe>; settings: TrainSettings; limit?: number; testLimit?: number }) {
   const { given, resume, resumePath, recipe, settings, limit, testLimit } = r;
@@ -245,8 +263,13 @@ async function trainWithClaims(f: TrainFlags, ctx: RunContext, r: { given: Reado
   const fullTrain = data.train.count, fullTest = data.test.count;
   if (limit) data = { ...data, train: subset(data.train, limit) };
   if (testLimit) data = { ...data, test: subset(data.test, testLimit) };
-  const spec = resume?.spec ?? recipe?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
+  let spec = resume?.spec ?? recipe?.spec ?? specFromFlags(f, data.train.sampleShape, data.train.temporal, data.train.classes);
   const network = resume ? resumePath : recipe ? `recipe ${recipe.name}` : f.spec ? `--spec ${f.spec}` : `--arch ${f.arch}`;
+  if (f.target && !resume) {
+    const rules = targetRules(f.target);
+    if (recipe || f.spec) checkTarget(spec, rules, network);
+    else spec = applyTarget(spec, rules);
+  }
   const resolved = validateSpec(spec);
   checkDataFits(resolved, data.train, network);
   const limits = [limit !== undefined && limit < fullTrain ? `--limit ${limit}` : '', testLimit !== undefined && testLimit < fullTest ? `--test-limit ${testLimit}` : ''].filter(Boolean).join(', ');
