@@ -4,6 +4,8 @@ import { validateSpec } from '../src/spec/validate.ts';
 import type { NetworkSpec } from '../src/spec/types.ts';
 import { initParams } from '../src/spec/params.ts';
 import { buildInferenceGraph } from '../src/compile/inference-graph.ts';
+import { buildLoopInferenceGraph } from '../src/compile/loop-graph.ts';
+import { READOUT_MEMBRANE_OUTPUT, buildRasterGraph, rasterOutputName } from '../src/compile/raster-graph.ts';
 import { OrtGraph, feed } from '../src/engine/ort-session.ts';
 import { TrainingEngine } from '../src/train/engine.ts';
 import { Random } from '../src/util/random.ts';
@@ -64,4 +66,49 @@ test('a run split into chunks with the state carried across gives the same outpu
   for (const [layer, counts] of a.spikeCounts) assert.deepEqual(Array.from(b.spikeCounts.get(layer)!), Array.from(counts));
   for (let i = 0; i < a.logits.length; i++) assert.ok(Math.abs(a.logits[i] - b.logits[i]) < 1e-5);
   await whole.dispose(); await chunked.dispose();
+});
+
+/** The same network ending in a spiking clif layer: its spike counts are the class scores. */
+const spikingOutput = (spec: NetworkSpec): NetworkSpec => ({ ...spec, layers: [...spec.layers.slice(0, -1), { kind: 'clif', alpha: 0.5, beta: 0.8, theta: 0.3, reset: 'subtract' }] });
+
+test('with a spiking output layer, logits are its exact spike counts, unrolled, as an ONNX Loop and in chunks', async () => {
+  const spec = spikingOutput(conv({ kind: 'events' }, 'zero', 'avgpool'));
+  const resolved = validateSpec(spec);
+  assert.equal(resolved.output, 'spikes');
+  const params = initParams(resolved, 7, 3);
+  const B = 6;
+  const input = randomInput(spec, B, 3);
+  const dims = [spec.timeSteps, B, ...spec.inputShape];
+  const expected = referenceForward(resolved, params, input, B).spikeCounts.get('clif3')!;
+  assert.ok(expected.some((c) => c > 0) && new Set(expected).size > 2, 'the output layer must spike, with different counts');
+  for (const build of [() => buildInferenceGraph({ resolved, steps: spec.timeSteps, params }), () => buildLoopInferenceGraph({ resolved, params })]) {
+    const graph = await OrtGraph.create(build().model);
+    const out = await graph.run({ input: feed(input, dims) });
+    assert.deepEqual(Array.from(out.logits), Array.from(expected));
+    assert.deepEqual(Array.from(out.spike_count_clif3), Array.from(expected));
+    await graph.release();
+  }
+  const batch = { batchSize: B, shape: dims, data: input, labels: new Uint8Array(B) };
+  for (const maxChunk of [6, 2]) {
+    const engine = new TrainingEngine(resolved, params, undefined, { mode: 'instant', loss: 'count', surrogate: { kind: 'fast-sigmoid', width: 0.1 }, maxChunk });
+    assert.deepEqual(Array.from((await engine.forward(batch)).logits), Array.from(expected), `engine forward, chunks of ${maxChunk}`);
+    await engine.dispose();
+  }
+});
+
+test('the raster graph of a spiking-output network gives the output layer\'s spikes and membrane per step', async () => {
+  const spec = spikingOutput(conv({ kind: 'direct' }, 'subtract', 'maxpool'));
+  const resolved = validateSpec(spec);
+  const params = initParams(resolved, 5, 3);
+  const B = 3, T = spec.timeSteps;
+  const input = randomInput(spec, B, 9);
+  const raster = buildRasterGraph({ resolved, params });
+  assert.deepEqual(raster.spikingLayers.map((l) => l.name), ['clif1', 'clif2', 'clif3']);
+  const graph = await OrtGraph.create(raster.model);
+  const out = await graph.run({ input: feed(input, [B, ...spec.inputShape]) });
+  const counts = new Float32Array(B * 3);
+  out[rasterOutputName('clif3')].forEach((s, i) => { counts[i % (B * 3)] += s; });
+  assert.deepEqual(Array.from(counts), Array.from(referenceForward(resolved, params, input, B).spikeCounts.get('clif3')!));
+  assert.equal(out[READOUT_MEMBRANE_OUTPUT].length, T * B * 3);
+  await graph.release();
 });

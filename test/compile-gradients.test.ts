@@ -12,6 +12,7 @@ import { initParams } from '../src/spec/params.ts';
 import { buildTrainGraph } from '../src/compile/train-graph.ts';
 import type { GradientMode } from '../src/compile/backward.ts';
 import type { LossKind } from '../src/compile/loss.ts';
+import { isWholeRunLoss, lossGradScale } from '../src/compile/loss.ts';
 import { DEFAULT_ADAM } from '../src/compile/adam.ts';
 import { OrtGraph, feed } from '../src/engine/ort-session.ts';
 import { oneHot } from '../src/data/encode.ts';
@@ -45,6 +46,14 @@ for (const mode of ['instant', 'trace', 'bptt'] as GradientMode[]) {
     cases.push({ label: `conv maxpool direct, ${mode}, mean`, spec: { ...conv({ kind: 'direct' }, 'maxpool', 'subtract'), inputShape: [1, 6, 6] }, mode, loss: 'mean', surrogate: { kind: 'fast-sigmoid', width: 0.3 } });
   }
 }
+// A spiking output layer (class scores = spike counts) with snnTorch's count and rate losses.
+const spiking = (spec: NetworkSpec): NetworkSpec => ({ ...spec, layers: [...spec.layers.slice(0, -1), { kind: 'clif', alpha: 0.5, beta: 0.8, theta: 0.5, reset: 'subtract' }] });
+for (const mode of ['instant', 'trace', 'bptt'] as GradientMode[]) {
+  cases.push({ label: `spiking output, dense direct, ${mode}, count, fast-sigmoid`, spec: spiking(dense({ kind: 'direct' }, 'subtract')), mode, loss: 'count', surrogate: { kind: 'fast-sigmoid', width: 0.3 } });
+  cases.push({ label: `spiking output, dense rate, ${mode}, rate, sigmoid, zero reset`, spec: spiking(dense({ kind: 'rate', seed: 1 }, 'zero')), mode, loss: 'rate', surrogate: { kind: 'sigmoid', width: 0.2 } });
+  cases.push({ label: `spiking output, conv avgpool events, ${mode}, count`, spec: spiking(conv({ kind: 'events' }, 'avgpool', 'zero')), mode, loss: 'count', surrogate: { kind: 'fast-sigmoid', width: 0.3 } });
+  if (mode !== 'trace') cases.push({ label: `spiking output, conv maxpool direct, ${mode}, rate`, spec: { ...spiking(conv({ kind: 'direct' }, 'maxpool', 'subtract')), inputShape: [1, 6, 6] }, mode, loss: 'rate', surrogate: { kind: 'fast-sigmoid', width: 0.3 } });
+}
 cases.push({ label: 'dense rate, instant, rectangular', spec: dense({ kind: 'rate', seed: 1 }, 'subtract'), mode: 'instant', loss: 'per-step', surrogate: { kind: 'rectangular', width: 0.8 } });
 
 function inputFor(spec: NetworkSpec, B: number, seed: number): { shape: number[]; data: Float32Array } {
@@ -60,9 +69,9 @@ async function compiledGradients(spec: NetworkSpec, params: ReturnType<typeof in
   const T = spec.timeSteps, B = labels.length, K = resolved.classes;
   const chunked = chunk < T;
   const tg = buildTrainGraph({ resolved, steps: chunk, chunked, mode: c.mode, surrogate: c.surrogate, loss: c.loss, logitsInput: false, firstTrainable: 0, accumulate: false, update: false, adam: DEFAULT_ADAM, dropout: !!dropoutMasks });
-  assert.ok(!chunked || c.loss === 'per-step');
+  assert.ok(!chunked || !isWholeRunLoss(c.loss));
   const graph = await OrtGraph.create(tg.model);
-  const feeds: Record<string, ReturnType<typeof feed>> = { labels: feed(oneHot(labels, K), [B, K]), grad_scale: feed(new Float32Array([1 / (T * B)]), []) };
+  const feeds: Record<string, ReturnType<typeof feed>> = { labels: feed(oneHot(labels, K), [B, K]), grad_scale: feed(new Float32Array([lossGradScale(c.loss, T, B)]), []) };
   for (const [k, t] of params) feeds[k] = feed(t.data, t.shape);
   for (const [k, m] of Object.entries(dropoutMasks ?? {})) feeds[k] = feed(m.data, m.dims);
   for (const s of tg.states) feeds[s.name] = feed(new Float32Array(B * s.shape.reduce((a, b) => a * b, 1)), [B, ...s.shape]);
@@ -111,13 +120,14 @@ for (const c of cases) {
 
 test('chunks of 2 steps with state and traces carried accumulate the gradient of the whole run (instant and trace)', async () => {
   for (const mode of ['instant', 'trace'] as GradientMode[]) {
-    const spec: NetworkSpec = { ...dense({ kind: 'rate', seed: 1 }, 'subtract'), timeSteps: 6 };
-    const resolved = validateSpec(spec);
-    const params = initParams(resolved, 2, 3);
-    const input = inputFor(spec, 4, 3);
-    const labels = Uint8Array.from([0, 1, 2, 3]);
-    const c: Case = { label: mode, spec, mode, loss: 'per-step', surrogate: { kind: 'fast-sigmoid', width: 0.3 } };
-    assertClose(await compiledGradients(spec, params, input, labels, c, 2), await compiledGradients(spec, params, input, labels, c, 6), `chunked ${mode}`);
+    for (const [spec, loss] of [[{ ...dense({ kind: 'rate', seed: 1 }, 'subtract'), timeSteps: 6 }, 'per-step'], [{ ...spiking(dense({ kind: 'rate', seed: 1 }, 'subtract')), timeSteps: 6 }, 'rate']] as [NetworkSpec, LossKind][]) {
+      const resolved = validateSpec(spec);
+      const params = initParams(resolved, 2, 3);
+      const input = inputFor(spec, 4, 3);
+      const labels = Uint8Array.from([0, 1, 2, 3]);
+      const c: Case = { label: mode, spec, mode, loss, surrogate: { kind: 'fast-sigmoid', width: 0.3 } };
+      assertClose(await compiledGradients(spec, params, input, labels, c, 2), await compiledGradients(spec, params, input, labels, c, 6), `chunked ${mode}, ${loss}`);
+    }
   }
 });
 

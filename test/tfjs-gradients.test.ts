@@ -75,11 +75,18 @@ function smoothLoss(resolved: ResolvedSpec, params: Map<string, { data: ArrayLik
         const theta = p.theta;
         const U0 = base ? base.U[k][t][b] : U;
         const s0 = U0.map((u) => (u > theta ? 1 : 0));
-        x = U.map((u, i) => s0[i] + f(u - theta) - f(U0[i] - theta));
+        const spikes = U.map((u, i) => s0[i] + f(u - theta) - f(U0[i] - theta));
+        x = spikes;
         trajectory.V[k][t][b] = U.map((u, i) => (p.reset === 'subtract' ? u - theta * s0[i] : u * (1 - s0[i])));
+        // A spiking output layer: its spikes are the output, per step ('rate') or counted ('count').
+        if (k === blocks.length - 1) {
+          if (loss === 'rate') total += crossEntropy(spikes, labels[b]) / (T * B);
+          else spikes.forEach((v, i) => { readoutSum[i] += v; });
+        }
       });
     }
     if (loss === 'mean') total += crossEntropy(readoutSum.map((v) => v / T), labels[b]) / B;
+    if (loss === 'count') total += crossEntropy(readoutSum, labels[b]) / B;
   }
   return { loss: total, trajectory };
 }
@@ -128,6 +135,13 @@ function convNet(alpha: number, beta: number, reset: ResetMode, T: number, pool:
       { kind: 'dense', units: 5 }, { kind: 'readout', alpha, beta }] };
 }
 
+/** The same network ending in a spiking clif layer (its spike counts are the class scores). */
+function spikingOutput(spec: NetworkSpec): NetworkSpec {
+  const last = spec.layers[spec.layers.length - 1] as { alpha: number; beta: number };
+  const reset = (spec.layers.find((l) => l.kind === 'clif') as { reset: ResetMode }).reset;
+  return { ...spec, name: `${spec.name}-spikes`, layers: [...spec.layers.slice(0, -1), clif(last.alpha, last.beta, reset)] };
+}
+
 function batchFor(spec: NetworkSpec, seed: number): { input: ModelInput; labels: number[] } {
   const per = shapeSize(spec.inputShape);
   const T = spec.timeSteps;
@@ -169,6 +183,10 @@ const fdCases: Array<{ name: string; spec: NetworkSpec; gain: number; surrogate:
   { name: 'conv avgpool, events, subtract', spec: convNet(0.6, 0.8, 'subtract', 4, 'avgpool'), gain: 3, surrogate: 'fast-sigmoid', loss: 'mean' },
   { name: 'conv maxpool, events, zero', spec: convNet(0.9, 0.7, 'zero', 5, 'maxpool'), gain: 3, surrogate: 'sigmoid', loss: 'per-step' },
   { name: 'conv maxpool, direct, subtract', spec: convNet(0.8, 0.8, 'subtract', 4, 'maxpool', 'direct'), gain: 2, surrogate: 'fast-sigmoid', loss: 'per-step' },
+  { name: 'dense spiking output, direct, subtract', spec: spikingOutput(denseNet(0.8, 0.9, 'subtract', 5)), gain: 4, surrogate: 'fast-sigmoid', loss: 'count' },
+  { name: 'dense spiking output, direct, zero', spec: spikingOutput(denseNet(0.7, 0.6, 'zero', 6)), gain: 4, surrogate: 'sigmoid', loss: 'rate' },
+  { name: 'conv avgpool spiking output, events, zero', spec: spikingOutput(convNet(0.6, 0.8, 'zero', 4, 'avgpool')), gain: 3, surrogate: 'fast-sigmoid', loss: 'count' },
+  { name: 'conv maxpool spiking output, events, subtract', spec: spikingOutput(convNet(0.9, 0.7, 'subtract', 5, 'maxpool')), gain: 3, surrogate: 'sigmoid', loss: 'rate' },
 ];
 
 for (const mode of ['bptt', 'instant'] as const) {
@@ -187,9 +205,9 @@ for (const mode of ['bptt', 'instant'] as const) {
 }
 
 test('instant and trace equal bptt when alpha = beta = 0 (no path through time is left)', async () => {
-  const specs = [denseNet(0, 0, 'subtract', 5), convNet(0, 0, 'zero', 4, 'avgpool')];
+  const specs = [denseNet(0, 0, 'subtract', 5), convNet(0, 0, 'zero', 4, 'avgpool'), spikingOutput(denseNet(0, 0, 'subtract', 5))];
   for (const [i, spec] of specs.entries()) {
-    for (const loss of ['per-step', 'mean'] as const) {
+    for (const loss of validateSpec(spec).output === 'spikes' ? ['count', 'rate'] as const : ['per-step', 'mean'] as const) {
       for (const surrogate of ['fast-sigmoid', 'rectangular'] as const) {
         const get = (mode: OracleMode) => oracleGradients(request(spec, 40 + i, 4, mode, loss, surrogate, 1));
         const bptt = await get('bptt');
@@ -207,8 +225,8 @@ test('instant and trace equal bptt when alpha = beta = 0 (no path through time i
 });
 
 test('instant and trace differ from bptt when alpha, beta > 0', async () => {
-  for (const spec of [denseNet(0.8, 0.9, 'subtract', 6), convNet(0.7, 0.8, 'subtract', 5, 'avgpool')]) {
-    const get = (mode: OracleMode) => oracleGradients(request(spec, 7, 4, mode, 'per-step'));
+  for (const spec of [denseNet(0.8, 0.9, 'subtract', 6), convNet(0.7, 0.8, 'subtract', 5, 'avgpool'), spikingOutput(denseNet(0.8, 0.9, 'subtract', 6))]) {
+    const get = (mode: OracleMode) => oracleGradients(request(spec, 7, 4, mode, validateSpec(spec).output === 'spikes' ? 'count' : 'per-step'));
     const bptt = await get('bptt');
     let scale = 0;
     for (const g of bptt.grads.values()) for (const v of g) scale = Math.max(scale, Math.abs(v));
@@ -236,6 +254,11 @@ test('trace equals bptt on a network without spiking layers (the leaky integrati
       assert.ok(maxAbsDifference(instant.grads, bptt.grads) > 1e-3, `${spec.name}, ${loss}: instant should not be exact here`);
     }
   }
+});
+
+test('the oracle refuses a loss of the other output kind', async () => {
+  await assert.rejects(oracleGradients(request(spikingOutput(denseNet(0.5, 0.5, 'subtract', 3)), 1, 1, 'bptt', 'mean')), /loss 'mean' does not apply to output 'spikes'/);
+  await assert.rejects(oracleGradients(request(denseNet(0.5, 0.5, 'subtract', 3), 1, 1, 'bptt', 'count')), /loss 'count' does not apply to output 'membrane'/);
 });
 
 test('the trace oracle refuses networks with max pooling', async () => {

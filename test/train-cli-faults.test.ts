@@ -89,7 +89,7 @@ test('a recipe\'s training settings are checked by the rules of the flags, namin
   const refused = (training: Record<string, unknown>, pattern: RegExp) => assert.throws(() => parseRecipe({ ...recipe, training: { ...recipe.training, ...training } }, 'mnist-paper'), pattern);
   refused({ freezeout: [] }, /^SnnError: recipe mnist-paper: training\.freezeout: must be a string, got \[\]$/);
   refused({ surrogate: 1 }, /^SnnError: recipe mnist-paper: training\.surrogate: 1 is not one of fast-sigmoid, sigmoid, rectangular$/);
-  refused({ loss: 'direct' }, /^SnnError: recipe mnist-paper: training\.loss: "direct" is not one of per-step, mean$/);
+  refused({ loss: 'direct' }, /^SnnError: recipe mnist-paper: training\.loss: "direct" is not one of per-step, mean, count, rate$/);
   refused({ epochs: JSON.parse('1e400') }, /^SnnError: recipe mnist-paper: training\.epochs: must be an integer from 1 to 10000, got Infinity$/);
   refused({ skip: 'every:0' }, /^SnnError: recipe mnist-paper: training\.skip: 'every:0' is not one of none/);
   refused({ epoch: 3 }, /^SnnError: recipe mnist-paper: training\.epoch: not a training setting/);

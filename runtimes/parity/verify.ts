@@ -10,6 +10,7 @@ import { encodeBatch } from '../../src/data/encode.ts';
 import { TrainingEngine, countCorrect } from '../../src/train/engine.ts';
 import { SnnError } from '../../src/errors.ts';
 import { checkDataFits } from '../../src/train/data-fit.ts';
+import { defaultLoss } from '../../src/compile/loss.ts';
 import type { ResetMode } from '../../src/spec/types.ts';
 import { RUNTIMES } from '../index.ts';
 import type { PreparedRuntime, RuntimeContext, RuntimeOutput } from '../runtime.ts';
@@ -68,7 +69,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     }
   }
   if (errors.length) throw new SnnError('internal', `could not start runtimes: ${errors.join('; ')}`);
-  const engine = new TrainingEngine(resolved, o.checkpoint.params, undefined, { mode: 'instant', loss: 'mean', surrogate: { kind: 'fast-sigmoid', width: 0.1 }, maxChunk: resolved.spec.timeSteps });
+  const engine = new TrainingEngine(resolved, o.checkpoint.params, undefined, { mode: 'instant', loss: defaultLoss(resolved.output), surrogate: { kind: 'fast-sigmoid', width: 0.1 }, maxChunk: resolved.spec.timeSteps });
   const acc = new Map(prepared.map(([name]) => [name, new ParityAccumulator(name, resolved.classes)]));
   let trainedCorrect = 0;
   try {

@@ -36,8 +36,12 @@ export interface BackwardConfig {
   param(name: string): string;
 }
 
-/** Returns the gradient value name of each trained parameter. `readoutError` is dL/dU of the readout, `[T·B, K]`. */
-export function lowerBackward(g: GraphBuilder, cfg: BackwardConfig, fwd: ForwardResult, readoutError: string): Map<string, string> {
+/**
+ * Returns the gradient value name of each trained parameter. `outputError` is the loss's error on
+ * the output layer's o[t], `[T·B, K]`: dL/dU[t] of a readout, or dL/ds[t] of a spiking output
+ * layer, which reaches its U[t] through the surrogate like the error of any spiking layer.
+ */
+export function lowerBackward(g: GraphBuilder, cfg: BackwardConfig, fwd: ForwardResult, outputError: string): Map<string, string> {
   if (cfg.kept && cfg.mode === 'bptt') throw new RangeError('lowerBackward: backward phase skipping needs a current-time-step gradient (instant or trace), not bptt');
   const kept = cfg.kept && cfg.kept.length < cfg.steps ? cfg.kept : undefined;
   // Rows [t·B … t·B+B−1] of the steps that are kept, from a time-major [T·B, …] tensor.
@@ -51,10 +55,12 @@ export function lowerBackward(g: GraphBuilder, cfg: BackwardConfig, fwd: Forward
     const rec = fwd.blocks[index];
     const name = rec.block.neuron.name;
     const neuron = clifParams(rec.block.neuron.layer);
+    // dL/d(output) at the kept steps: the loss's for the output layer, else from the layer above.
+    const errorOut = index === fwd.blocks.length - 1 ? select(outputError, rec.block.outShape) : gradOut;
     // dL/dU[t] from this step's own effect.
     let delta = neuron.theta === undefined
-      ? select(readoutError, rec.block.outShape)
-      : lowerSurrogateProduct(g, cfg.surrogate, gradOut, select(rec.membrane, rec.block.outShape), neuron.theta, name);
+      ? errorOut
+      : lowerSurrogateProduct(g, cfg.surrogate, errorOut, select(rec.membrane, rec.block.outShape), neuron.theta, name);
     if (cfg.mode === 'bptt') delta = reverseRecurrence(g, cfg.steps, delta, rec, neuron.alpha, neuron.beta, neuron.theta !== undefined && neuron.reset === 'zero');
     // A static block's synaptic input is the same at every step, so its error is summed over time
     // first (weighted by c[t] in trace mode, where P[t] = c[t]·x): one product instead of T.

@@ -66,7 +66,10 @@ export interface BlockRecord {
 
 export interface ForwardResult {
   blocks: BlockRecord[];
-  /** Σ_t of the readout membrane over this graph's steps, `[B, classes]`. */
+  /**
+   * The class scores summed over this graph's steps, `[B, classes]`: Σ_t of the readout membrane
+   * (output 'membrane'), or the output layer's spike count (output 'spikes', exact integers).
+   */
   readoutSum: string;
   /** Σ_t of spikes per spiking layer, flattened to `[B, N]`, keyed by layer name. */
   spikeCounts: Map<string, string>;
@@ -180,6 +183,8 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
       currentSteps = spikes;
       current = '';
       if (record) blockRecord.spikes = current = materialize();
+      // A spiking output layer (the last block): its spike counts are the class scores.
+      if (index === resolved.blocks.length - 1) readoutSum = spikeCounts.get(name)!;
     } else {
       readoutSum = T === 1 ? membranes[0] : g.op('Sum', membranes, {}, `${name}_sum`);
     }

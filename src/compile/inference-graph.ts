@@ -1,9 +1,11 @@
 /**
  * The inference graph: the forward pass of src/compile/forward.ts with the time steps unrolled.
- * Outputs `logits` `[B, classes]` (mean over t of the readout membrane) and the spike count of
- * every spiking layer `spike_count_<layer>` `[B, N]` (DESIGN §6). Parameters are initializers
+ * Outputs `logits` `[B, classes]`, the class scores (the mean over t of the readout membrane, or
+ * the spike counts of a spiking output layer: `ResolvedSpec.output`), and the spike count of every
+ * spiking layer `spike_count_<layer>` `[B, N]` (DESIGN §6). Parameters are initializers
  * (the exported model) or inputs (evaluation during training, without rebuilding the session).
- * A chunked variant carries the state in and out and outputs the readout sum instead of the mean.
+ * A chunked variant carries the state in and out and outputs the scores summed over its steps
+ * (`readout_sum`) instead of the mean.
  */
 import type { ResolvedSpec } from '../spec/validate.ts';
 import { paramShapes } from '../spec/params.ts';
@@ -28,6 +30,11 @@ export interface InferenceGraph {
   states: { name: string; shape: number[] }[];
   spikingLayers: string[];
   nodeCount: number;
+}
+
+/** The class scores from their sum over all T steps: the mean membrane of a readout, or the spike counts themselves. */
+export function classScores(g: GraphBuilder, resolved: ResolvedSpec, sum: string, steps: number): string {
+  return resolved.output === 'spikes' ? sum : g.op('Div', [sum, g.constFloat([steps])], {}, 'mean_readout');
 }
 
 export function buildInferenceGraph(o: InferenceGraphOptions): InferenceGraph {
@@ -56,7 +63,7 @@ export function buildInferenceGraph(o: InferenceGraphOptions): InferenceGraph {
       }
     });
   } else {
-    g.output(g.op('Div', [fwd.readoutSum, g.constFloat([steps])], {}, 'mean_readout'), 'logits', ['batch', resolved.classes]);
+    g.output(classScores(g, resolved, fwd.readoutSum, steps), 'logits', ['batch', resolved.classes]);
   }
   const spikingLayers: string[] = [];
   for (const [layer, count] of fwd.spikeCounts) {

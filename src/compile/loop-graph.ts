@@ -1,6 +1,6 @@
 /**
  * The inference graph with an ONNX `Loop` over time instead of unrolled steps: the body is one
- * step of src/compile/forward.ts with the neuron state, the readout sum and the spike counts as
+ * step of src/compile/forward.ts with the neuron state, the class-score sum and the spike counts as
  * loop-carried values, so the graph does not grow with T. Same inputs and outputs as the
  * unrolled graph. With `direct` input the first layer's product is computed once, outside the loop.
  */
@@ -13,6 +13,7 @@ import { TensorDataType } from './onnx-proto.ts';
 import { lowerForward, lowerSynapticInput, stateShapes, stateName, isStaticBlock } from './forward.ts';
 import { inputShapeOf } from './train-graph.ts';
 import type { InferenceGraph } from './inference-graph.ts';
+import { classScores } from './inference-graph.ts';
 
 export interface LoopGraphOptions {
   resolved: ResolvedSpec;
@@ -68,7 +69,7 @@ export function buildLoopInferenceGraph(o: LoopGraphOptions): InferenceGraph {
 
   const finals = g.opN('Loop', [g.constInt64([T], []), g.constBool(true), ...carried.map((c) => zeros(c.shape))], carried.length, { body }, 'time_loop');
   const readoutSum = finals[carried.length - 1 - spiking.length];
-  g.output(g.op('Div', [readoutSum, g.constFloat([T])], {}, 'mean_readout'), 'logits', ['batch', resolved.classes]);
+  g.output(classScores(g, resolved, readoutSum, T), 'logits', ['batch', resolved.classes]);
   spiking.forEach((b, i) => g.output(finals[carried.length - spiking.length + i], `spike_count_${b.neuron.name}`, ['batch', numel(b.outShape)]));
   return { model: g.toModel(o.metadata, o.docString), states: [], spikingLayers: spiking.map((b) => b.neuron.name), nodeCount: g.nodeCount + body.nodeCount };
 }

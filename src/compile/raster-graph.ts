@@ -14,7 +14,10 @@ import { inputShapeOf } from './train-graph.ts';
 /** Name of the output with the spikes of layer `layer` at every step, `[T, B, N]`. */
 export const rasterOutputName = (layer: string): string => `spikes_${layer}`;
 
-/** Name of the output with the readout membrane U[t] at every step, `[T, B, classes]`. */
+/**
+ * Name of the output with the output layer's membrane U[t] at every step, `[T, B, classes]`: the
+ * readout's (whose mean over t is the logits), or a spiking output layer's before firing.
+ */
 export const READOUT_MEMBRANE_OUTPUT = 'readout_membrane';
 
 export interface RasterGraphOptions {
@@ -35,7 +38,8 @@ export interface RasterGraph {
 /**
  * Builds the raster graph for a whole run of T steps from zero state. Input as the exported model
  * (`input`); outputs `spikes_<layer>` `[T, B, N]` per spiking layer and `readout_membrane`
- * `[T, B, classes]`, whose mean over t is the exported model's `logits`.
+ * `[T, B, classes]`, the output layer's membrane (for a readout, its mean over t is the exported
+ * model's `logits`; for a spiking output layer the logits are the counts of its `spikes_<layer>`).
  */
 export function buildRasterGraph(o: RasterGraphOptions): RasterGraph {
   const { resolved } = o;
@@ -55,8 +59,9 @@ export function buildRasterGraph(o: RasterGraphOptions): RasterGraph {
       const stacked = steps.length === 1 ? steps[0] : g.op('Concat', steps, { axis: 0 }, `${name}_raster`);
       g.output(stacked, rasterOutputName(name), [T, 'batch', size]);
       spikingLayers.push({ name, size });
-    } else {
-      // The readout's membrane of all steps arrives as [T·B, classes], time-major rows.
+    }
+    if (record === fwd.blocks[fwd.blocks.length - 1]) {
+      // The output layer's membrane of all steps arrives as [T·B, classes], time-major rows.
       const membrane = g.op('Reshape', [record.membrane, g.constInt64([T, -1, size])], {}, `${name}_membrane_tb`);
       g.output(membrane, READOUT_MEMBRANE_OUTPUT, [T, 'batch', size]);
     }

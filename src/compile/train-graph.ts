@@ -14,7 +14,7 @@ import type { Dim } from './graph-builder.ts';
 import { lowerForward, stateShapes, stateName, isStaticBlock } from './forward.ts';
 import { lowerBackward } from './backward.ts';
 import type { GradientMode } from './backward.ts';
-import { lowerLoss } from './loss.ts';
+import { LOSSES_OF, isWholeRunLoss, lowerLoss } from './loss.ts';
 import type { LossKind } from './loss.ts';
 import { lowerAdam } from './adam.ts';
 import { dropoutBlocks, dropoutMaskName, dropoutMaskSize } from './dropout.ts';
@@ -29,7 +29,7 @@ export interface TrainGraphOptions {
   mode: GradientMode;
   surrogate: Surrogate;
   loss: LossKind;
-  /** 'mean' loss over several chunks: the time-averaged logits come in from a forward pre-pass. */
+  /** 'mean' or 'count' loss over several chunks: the run's class scores come in from a forward pre-pass. */
   logitsInput: boolean;
   /** Index of the lowest block that trains (FreezeOut); blocks below run forward only. */
   firstTrainable: number;
@@ -60,9 +60,12 @@ export interface TrainGraph {
 export const inputShapeOf = (resolved: ResolvedSpec, steps: number): Dim[] =>
   resolved.spec.encoder.kind === 'direct' ? ['batch', ...resolved.spec.inputShape] : [steps, 'batch', ...resolved.spec.inputShape];
 
-/** Σ over the batch of the cross-entropy of each step's readout, `[T]` (what loss-gated skipping reads). */
-function stepLossSum(g: GraphBuilder, steps: number, membraneAll: string, labels: string): string {
-  const logp = g.op('LogSoftmax', [membraneAll], { axis: 1 });
+/**
+ * Σ over the batch of the cross-entropy of each step's output o[t] (the readout membrane, or a
+ * spiking output layer's spikes), `[T]`: what loss-gated skipping reads.
+ */
+function stepLossSum(g: GraphBuilder, steps: number, outputAll: string, labels: string): string {
+  const logp = g.op('LogSoftmax', [outputAll], { axis: 1 });
   const y = steps === 1 ? labels : g.op('Tile', [labels, g.constInt64([steps, 1])]);
   const perRow = g.op('Reshape', [g.op('Mul', [y, logp]), g.constInt64([steps, -1])]);
   return g.op('Neg', [g.op('ReduceSum', [perRow, g.constInt64([1])], { keepdims: 0 })], {}, 'step_loss');
@@ -97,10 +100,14 @@ export function buildTrainGraph(o: TrainGraphOptions): TrainGraph {
 
   const dropoutMasks = new Map(o.dropout ? dropoutBlocks(resolved).map((i) => [i, g.input(dropoutMaskName(resolved, i), ['batch', dropoutMaskSize(resolved, i)])] as const) : []);
   const fwd = lowerForward(g, { resolved, steps, state: o.chunked ? 'io' : 'zero', record: true, recordFrom: o.firstTrainable, poolIndices: !o.kept, trace: o.mode === 'trace', param, dropoutMasks }, input);
-  const readout = fwd.blocks[fwd.blocks.length - 1];
-  const meanLogits = o.loss === 'mean' ? (logitsIn ?? g.op('Div', [fwd.readoutSum, g.constFloat([steps])], {}, 'mean_logits')) : '';
-  const { readoutError, lossSum } = lowerLoss(g, o.loss, steps, readout.membrane, meanLogits, labels, gradScale);
-  const grads = lowerBackward(g, { mode: o.mode, surrogate: o.surrogate, steps, firstTrainable: o.firstTrainable, kept: o.kept, traceWeights, param }, fwd, readoutError);
+  const last = fwd.blocks[fwd.blocks.length - 1];
+  if (!LOSSES_OF[resolved.output].includes(o.loss)) throw new RangeError(`buildTrainGraph: loss '${o.loss}' does not apply to output '${resolved.output}'`);
+  // o[t] of all steps: the readout membrane, or the spiking output layer's spikes.
+  const outputAll = resolved.output === 'spikes' ? last.spikes! : last.membrane;
+  // The class scores of the whole run: mean membrane or spike counts (from a pre-pass when chunked).
+  const scores = isWholeRunLoss(o.loss) ? (logitsIn ?? (resolved.output === 'spikes' ? fwd.readoutSum : g.op('Div', [fwd.readoutSum, g.constFloat([steps])], {}, 'mean_logits'))) : '';
+  const { outputError, lossSum } = lowerLoss(g, o.loss, steps, outputAll, scores, labels, gradScale);
+  const grads = lowerBackward(g, { mode: o.mode, surrogate: o.surrogate, steps, firstTrainable: o.firstTrainable, kept: o.kept, traceWeights, param }, fwd, outputError);
 
   const trainable = params.filter((p) => grads.has(p));
   const lrLayers = resolved.blocks.slice(o.firstTrainable).map((b) => b.weighted.name);
@@ -129,6 +136,6 @@ export function buildTrainGraph(o: TrainGraphOptions): TrainGraph {
   }
   g.output(fwd.readoutSum, 'readout_sum', ['batch', resolved.classes]);
   g.output(lossSum, 'loss_sum', []);
-  g.output(stepLossSum(g, steps, readout.membrane, labels), 'step_loss_sum', [steps]);
+  g.output(stepLossSum(g, steps, outputAll, labels), 'step_loss_sum', [steps]);
   return { model: g.toModel(), params, trainable, lrLayers, states, nodeCount: g.nodeCount };
 }

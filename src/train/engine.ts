@@ -16,6 +16,8 @@ import { buildInferenceGraph } from '../compile/inference-graph.ts';
 import { isStaticBlock, stateName, stateShapes } from '../compile/forward.ts';
 import type { GradientMode } from '../compile/backward.ts';
 import type { LossKind } from '../compile/loss.ts';
+import { checkLossFits, isWholeRunLoss, lossGradScale, meanLoss } from '../compile/loss.ts';
+import { predictedClass } from '../spec/prediction.ts';
 import { DEFAULT_ADAM, adamStepSize, buildAdamGraph } from '../compile/adam.ts';
 import type { AdamConfig } from '../compile/adam.ts';
 import { OrtGraph, feed } from '../engine/ort-session.ts';
@@ -57,9 +59,9 @@ export interface EngineConfig {
 export interface BatchResult {
   /** Mean loss over the batch. */
   loss: number;
-  /** Samples whose time-averaged readout picked the right class. */
+  /** Samples whose class scores (mean readout membrane or output spike counts) picked the right class. */
   correct: number;
-  /** Mean cross-entropy of each step's readout, `[T]`. */
+  /** Mean cross-entropy of each step's output (readout membrane or output spikes), `[T]`. */
   stepLoss: Float32Array;
 }
 
@@ -119,6 +121,7 @@ export class TrainingEngine {
    */
   constructor(readonly resolved: ResolvedSpec, params: Map<string, Tensor>, optimizer: OptimizerState | undefined, readonly cfg: EngineConfig, average?: Map<string, Tensor>) {
     this.params = params;
+    checkLossFits(cfg.loss, resolved.output, resolved.blocks[resolved.blocks.length - 1].neuron.name, 'training settings: loss');
     if (cfg.averaging) {
       checkAveraging(cfg.averaging, 'training settings');
       this.average = copyParams(average ?? params);
@@ -170,7 +173,7 @@ export class TrainingEngine {
     const chunked = part === 'chunk';
     return this.graph(`train:${part}:${firstTrainable}:${kept?.join(',') ?? 'all'}`, () => buildTrainGraph({
       resolved: this.resolved, steps: this.chunk, chunked, mode: this.cfg.mode, surrogate: this.cfg.surrogate, loss: this.cfg.loss,
-      logitsInput: chunked && this.cfg.loss === 'mean', firstTrainable, kept, accumulate: chunked, update: !chunked, adam: this.adam, dropout: !!this.cfg.dropout,
+      logitsInput: chunked && isWholeRunLoss(this.cfg.loss), firstTrainable, kept, accumulate: chunked, update: !chunked, adam: this.adam, dropout: !!this.cfg.dropout,
     }).model);
   }
 
@@ -214,7 +217,8 @@ export class TrainingEngine {
 
   /**
    * Forward pass only, with the weights Adam moves unless `params` says otherwise (`model` for
-   * evaluation): time-averaged readout `[B, classes]` and spike counts per layer.
+   * evaluation): the class scores `[B, classes]` (time-averaged readout membrane, or the output
+   * layer's spike counts) and spike counts per layer.
    */
   async forward(batch: EncodedBatch, params = this.params): Promise<{ logits: Float32Array; spikeCounts: Map<string, Float32Array> }> {
     const graph = await this.inferenceGraph();
@@ -238,13 +242,13 @@ export class TrainingEngine {
       addInto(sum, out.readout_sum);
       for (const [k, v] of spikeCountsOf(out)) { if (counts.has(k)) addInto(counts.get(k)!, v); else counts.set(k, Float32Array.from(v)); }
     }
-    for (let i = 0; i < sum.length; i++) sum[i] /= T;
+    if (this.resolved.output === 'membrane') for (let i = 0; i < sum.length; i++) sum[i] /= T;
     return { logits: sum, spikeCounts: counts };
   }
 
   /**
-   * The time-averaged readout that the 'mean' loss of a chunked run needs before its first
-   * backward pass, computed a quarter of the batch at a time so that this forward pre-pass stays
+   * The class scores of the whole run (time-averaged readout, or output spike counts) that the
+   * 'mean' and 'count' losses of a chunked run need before its first backward pass, computed a quarter of the batch at a time so that this forward pre-pass stays
    * small next to the training chunk graph (memory independent of T).
    */
   private async meanLogitsInParts(batch: EncodedBatch): Promise<Float32Array> {
@@ -276,12 +280,12 @@ export class TrainingEngine {
     const K = resolved.classes;
     const labels = feed(oneHot(batch.labels, K, this.cfg.labelSmoothing), [B, K]);
     const step = this.optimizer.step + 1;
-    const common: Record<string, ort.Tensor> = { labels, grad_scale: feed(new Float32Array([1 / (T * B)]), []) };
+    const common: Record<string, ort.Tensor> = { labels, grad_scale: feed(new Float32Array([lossGradScale(this.cfg.loss, T, B)]), []) };
     this.paramFeeds(common);
     for (const [name, mask] of this.dropoutFeeds(B, plan)) common[name] = feed(mask.data, mask.dims);
     const chunks = this.chunks;
     let logitsIn: Float32Array | undefined;
-    if (chunks > 1 && this.cfg.loss === 'mean') {
+    if (chunks > 1 && isWholeRunLoss(this.cfg.loss)) {
       logitsIn = await this.meanLogitsInParts(batch);
       common.logits_in = feed(logitsIn, [B, K]);
     }
@@ -323,7 +327,8 @@ export class TrainingEngine {
       if (chunks === 1) adamFeeds(feeds, graph.inputNames);
       const out = await graph.run(feeds);
       addInto(readoutSum, out.readout_sum);
-      lossSum += out.loss_sum[0];
+      // A whole-run loss is the same in every chunk (the pre-pass's scores): counted once.
+      lossSum = isWholeRunLoss(this.cfg.loss) ? out.loss_sum[0] : lossSum + out.loss_sum[0];
       out.step_loss_sum.forEach((v, t) => { stepLoss[from + t] = v / B; });
       const nextStates: Record<string, ort.Tensor> = {};
       for (const [k, v] of Object.entries(out)) {
@@ -345,8 +350,7 @@ export class TrainingEngine {
     }
     this.applyUpdate(updated);
     this.finishStep(step);
-    const loss = this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B;
-    return { loss, correct: countCorrect(readoutSum, batch.labels, K), stepLoss };
+    return { loss: meanLoss(this.cfg.loss, lossSum, T, B), correct: countCorrect(readoutSum, batch.labels, K), stepLoss };
   }
 
   /** The Adam inputs of a graph: moments of each parameter, learning rate of each layer for update `step`. */
@@ -389,7 +393,7 @@ export class TrainingEngine {
       return m;
     };
     this.pool ??= new OrtWorkerPool(workers);
-    const common: Record<string, WorkerTensor> = { grad_scale: { data: new Float32Array([1 / (T * B)]), dims: [] } };
+    const common: Record<string, WorkerTensor> = { grad_scale: { data: new Float32Array([lossGradScale(this.cfg.loss, T, B)]), dims: [] } };
     for (const [k, t] of this.params) common[k] = { data: t.data, dims: t.shape };
     if (this.cfg.mode === 'trace') {
       for (const b of resolved.blocks) {
@@ -434,7 +438,7 @@ export class TrainingEngine {
       correct += countCorrect(out.readout_sum, batch.labels.subarray(bounds[w], bounds[w + 1]), K);
       out.step_loss_sum.forEach((v, t) => { stepLoss[t] += v / B; });
     });
-    return { loss: this.cfg.loss === 'per-step' ? lossSum / (T * B) : lossSum / B, correct, stepLoss };
+    return { loss: meanLoss(this.cfg.loss, lossSum, T, B), correct, stepLoss };
   }
 
   async dispose(): Promise<void> {
@@ -467,15 +471,15 @@ function spikeCountsOf(out: Record<string, Float32Array>): Map<string, Float32Ar
   return new Map(Object.entries(out).filter(([k]) => k.startsWith('spike_count_')).map(([k, v]) => [k.slice(12), v]));
 }
 
-/** Samples whose largest score is their label (the first maximum on ties). */
+/**
+ * Samples whose predicted class (the largest score, the lowest class index on ties) is their label.
+ * The scores may be summed over time rather than averaged: the prediction is the same.
+ */
 export function countCorrect(scores: Float32Array, labels: Uint8Array, classes: number): number {
   let correct = 0;
-  for (let b = 0; b < labels.length; b++) if (argmax(scores, b * classes, classes) === labels[b]) correct++;
+  for (let b = 0; b < labels.length; b++) if (predictedClass(scores, b * classes, classes) === labels[b]) correct++;
   return correct;
 }
 
-export function argmax(v: ArrayLike<number>, offset: number, n: number): number {
-  let best = 0;
-  for (let k = 1; k < n; k++) if (v[offset + k] > v[offset + best]) best = k;
-  return best;
-}
+/** The predicted class of sample scores at `offset` (src/spec/prediction.ts: ties to the lowest index). */
+export const argmax = predictedClass;

@@ -13,6 +13,7 @@ import { validateSpec } from '../spec/validate.ts';
 import { DATASETS } from '../data/registry.ts';
 import type { DatasetOptions } from '../data/registry.ts';
 import { DEFAULT_SETTINGS } from './defaults.ts';
+import { defaultLoss } from '../compile/loss.ts';
 import { checkSettings } from './settings.ts';
 import type { TrainSettings } from './trainer.ts';
 
@@ -51,9 +52,10 @@ export function parseRecipe(json: unknown, name: string): Recipe {
   if (json.dataset.options !== undefined && !isObject(json.dataset.options)) throw malformed(where, "'dataset.options' must be an object");
   if (!isObject(json.training)) throw malformed(where, "'training' must be an object of training settings");
   checkSettings(json.training, (field) => `${where}: training.${field}`, true);
-  validateSpec(json.spec as NetworkSpec);
+  const { output } = validateSpec(json.spec as NetworkSpec);
   const recipe = json as unknown as Recipe;
-  return { ...recipe, description: String(recipe.description ?? ''), training: { ...DEFAULT_SETTINGS, ...recipe.training } };
+  // A recipe without a loss trains with its network's default (count for a spiking output).
+  return { ...recipe, description: String(recipe.description ?? ''), training: { ...DEFAULT_SETTINGS, loss: defaultLoss(output), ...recipe.training } };
 }
 
 /** A recipe by name: only the bare names `recipeNames()` lists, never a path. */

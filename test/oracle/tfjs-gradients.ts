@@ -39,10 +39,14 @@ import type { Tensor } from '../../src/util/tensor.ts';
 export type OracleMode = 'bptt' | 'instant' | 'trace';
 
 /**
- * `per-step`: L = (1/T) Σ_t (1/B) Σ_b CE(softmax(U_t[b]), y_b) on the readout membrane;
+ * On the readout membrane U_t (a network ending in a readout):
+ * `per-step`: L = (1/T) Σ_t (1/B) Σ_b CE(softmax(U_t[b]), y_b);
  * `mean`: L = (1/B) Σ_b CE(softmax((1/T) Σ_t U_t[b]), y_b).
+ * On the spikes s_t of a spiking output layer, as snnTorch's `ce_rate_loss` and `ce_count_loss`:
+ * `rate`: L = (1/T) Σ_t (1/B) Σ_b CE(softmax(s_t[b]), y_b);
+ * `count`: L = (1/B) Σ_b CE(softmax(Σ_t s_t[b]), y_b).
  */
-export type OracleLoss = 'per-step' | 'mean';
+export type OracleLoss = 'per-step' | 'mean' | 'rate' | 'count';
 
 /** What `oracleGradients` differentiates. */
 export interface OracleRequest {
@@ -229,8 +233,11 @@ export async function oracleGradients(request: OracleRequest): Promise<OracleRes
           const biasSlot = slot.get(`${block.weighted.name}.bias`);
           activity = runBlock(ops, block, mode, w, biasSlot === undefined ? undefined : vars[biasSlot], activity);
         }
+        // `activity` is the output layer's U_t (readout) or s_t (spiking output), per step.
+        if ((loss === 'mean' || loss === 'per-step') !== (resolved.output === 'membrane')) throw new RangeError(`oracleGradients: loss '${loss}' does not apply to output '${resolved.output}'`);
         if (loss === 'mean') return crossEntropy(tf, tf.div(tf.addN(activity), T), oneHot);
-        return tf.div(tf.addN(activity.map((u) => crossEntropy(tf, u, oneHot))), T);
+        if (loss === 'count') return crossEntropy(tf, tf.addN(activity), oneHot);
+        return tf.div(tf.addN(activity.map((o) => crossEntropy(tf, o, oneHot))), T);
       };
       return tf.valueAndGrads(lossOf)(variables);
     });
