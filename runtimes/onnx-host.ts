@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { malformed } from '../src/errors.ts';
+import { moduleExecArgv, runnableModule } from '../src/util/ts-worker.ts';
 
 export type OrtPackage = 'onnxruntime-node' | 'onnxruntime-web';
 
@@ -45,8 +46,8 @@ class OnnxHost {
   private watch: NodeJS.Timeout | undefined;
 
   private start(): ChildProcess {
-    const child = fork(new URL('./onnx-host-process.ts', import.meta.url), [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+    const child = fork(runnableModule(new URL('./onnx-host-process.ts', import.meta.url)), [], {
+      execArgv: moduleExecArgv(),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
