@@ -20,8 +20,9 @@ import { HwSimulator, argmax, logitsOf } from '../../runtimes/hwsim/simulator.ts
 import type { Exporter } from '../exporter.ts';
 import type { BundleSample } from './bundle.ts';
 import { writeBundle } from './bundle.ts';
+import { VERSION } from '../../src/version.ts';
 
-const GENERATOR = 'snn-export 0.1.0';
+const GENERATOR = `snn-export ${VERSION}`;
 
 /** The checkpoint's test split, as `verify` finds it: the data set recorded at training, else MNIST. */
 function testSet(checkpoint: Checkpoint, dataDir: string | undefined): Dataset {

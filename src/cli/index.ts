@@ -2,10 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, SnnError, oneLine } from '../errors.ts';
 import { COMMANDS } from './commands.ts';
 import { fromSystemError } from './run.ts';
+import { VERSION } from '../version.ts';
 
 const program = new Command('snn-export')
   .description('Train C-LIF spiking neural networks and deploy them to ONNX, NIR and neuromorphic chips.')
-  .version('0.1.0')
+  .version(VERSION)
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

@@ -1,5 +1,6 @@
 import type { Tensor } from '../util/tensor.ts';
 import { AttributeType, ONNX_IR_VERSION, ONNX_OPSET, TensorDataType, encodeModel } from './onnx-proto.ts';
+import { VERSION } from '../version.ts';
 
 /** A float attribute (plain numbers that are integers are written as INT attributes). */
 export class FloatAttr { constructor(readonly value: number) {} }
@@ -140,7 +141,7 @@ export class GraphBuilder {
       irVersion: ONNX_IR_VERSION,
       opsetImport: [{ domain: '', version: ONNX_OPSET }],
       producerName: 'snn-export',
-      producerVersion: '0.1.0',
+      producerVersion: VERSION,
       docString,
       graph: this.toGraphObject(),
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
