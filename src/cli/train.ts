@@ -13,7 +13,8 @@ import type { DatasetOptions } from '../data/registry.ts';
 import { subset } from '../data/dataset.ts';
 import { SURROGATE_KINDS } from '../neuron/surrogate.ts';
 import { GRADIENT_MODES } from '../compile/backward.ts';
-import { LOSS_KINDS } from '../compile/loss.ts';
+import { LOSS_KINDS, checkLossFits, defaultLoss } from '../compile/loss.ts';
+import { OUTPUT_KINDS, withOutput } from '../train/output-layer.ts';
 import { LR_SCHEDULES } from '../train/schedule.ts';
 import { DEFAULT_NEURON, DEFAULT_SETTINGS } from '../train/defaults.ts';
 import { train } from '../train/trainer.ts';
@@ -40,7 +41,7 @@ function oneOf<T extends string>(name: string, values: readonly T[]): (v: string
 
 interface TrainFlags {
   arch: string; spec?: string; dataset: string; dataDir?: string; epochs: number; batchSize: number; lr: number; lrSchedule: string;
-  seed: number; gradient: string; loss: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
+  seed: number; gradient: string; loss?: string; output: string; surrogate: string; surrogateWidth: number; alpha: number; beta: number; theta: number;
   reset: string; timeSteps: number; encoder: string; maxChunk: number; initGain: number; limit?: number; testLimit?: number;
   out: string; resume?: boolean | string; json?: boolean; progress: boolean; checkpointMinutes: number;
   frames?: number; crop?: string; scale?: number; skip: string; freezeout: string; augment: string; dropout: number;
@@ -65,7 +66,7 @@ function refuseFlags(given: ReadonlySet<string>, allowed: (field: string) => boo
 /** Flags that only say how this process runs, never what is trained: they apply to every run. */
 const RUN_FLAGS = new Set(['out', 'force', 'json', 'progress', 'checkpointMinutes', 'checkpointBatches', 'dataDir']);
 /** The flags that shape the built-in network (a spec file fixes all of them). */
-const NETWORK_FLAGS = ['arch', 'alpha', 'beta', 'theta', 'reset', 'timeSteps', 'encoder'];
+const NETWORK_FLAGS = ['arch', 'alpha', 'beta', 'theta', 'reset', 'timeSteps', 'encoder', 'output'];
 /** Data-set reading flags of event data sets only. */
 const EVENT_FLAGS = ['frames', 'crop'];
 
@@ -99,7 +100,7 @@ function specFromFlags(f: TrainFlags, sampleShape: number[], temporal: boolean, 
   const encoder: Encoder = temporal ? { kind: 'events' } : f.encoder === 'rate' ? { kind: 'rate', seed: f.seed } : { kind: 'direct' };
   const timeSteps = temporal ? sampleShape[0] : f.timeSteps;
   const inputShape = temporal ? sampleShape.slice(1) : sampleShape;
-  const spec = build({ alpha: f.alpha, beta: f.beta, theta: f.theta, reset: f.reset as ResetMode, timeSteps, encoder, inputShape, classes });
+  const spec = withOutput(build({ alpha: f.alpha, beta: f.beta, theta: f.theta, reset: f.reset as ResetMode, timeSteps, encoder, inputShape, classes }), f.output as 'membrane' | 'spikes', { theta: f.theta, reset: f.reset as ResetMode });
   validateSpec(spec);
   return spec;
 }
@@ -121,7 +122,8 @@ export function addTrainOptions(cmd: Command, defaults = DEFAULT_SETTINGS): Comm
     .option('--lr-schedule <name>', `learning-rate schedule (${LR_SCHEDULES.join(', ')})`, oneOf('lr-schedule', LR_SCHEDULES), defaults.lrSchedule)
     .option('--seed <n>', 'seed of initialisation, data order and rate encoding', int('seed'), defaults.seed)
     .option('--gradient <mode>', `instant | trace (current time step only) | bptt (baseline)`, oneOf('gradient', GRADIENT_MODES), defaults.gradient)
-    .option('--loss <kind>', `per-step | mean (cross-entropy of the time-averaged readout)`, oneOf('loss', LOSS_KINDS), defaults.loss)
+    .option('--loss <kind>', `readout: mean (default; cross-entropy of the time-averaged membrane) | per-step; spiking output: count (default; cross-entropy of the spike counts) | rate (per-step cross-entropy of the spikes)`, oneOf('loss', LOSS_KINDS))
+    .option('--output <kind>', 'class scores of the built-in architectures: membrane (a non-spiking readout, its mean membrane) | spikes (a spiking output layer, its spike counts; ties go to the lowest class)', oneOf('output', OUTPUT_KINDS), 'membrane')
     .option('--surrogate <kind>', `surrogate gradient (${SURROGATE_KINDS.join(', ')})`, oneOf('surrogate', SURROGATE_KINDS), defaults.surrogate)
     .option('--surrogate-width <w>', 'surrogate width w (fast-sigmoid slope is 1/w)', num('surrogate-width'), defaults.surrogateWidth)
     .option('--alpha <x>', 'synaptic-current decay of the built-in architectures', num('alpha'), DEFAULT_NEURON.alpha)
@@ -271,6 +273,9 @@ async function trainWithClaims(f: TrainFlags, ctx: RunContext, r: { given: Reado
     else spec = applyTarget(spec, rules);
   }
   const resolved = validateSpec(spec);
+  // The loss follows the network's output unless one is asked for; one of the other output kind is refused.
+  settings.loss ??= defaultLoss(resolved.output);
+  checkLossFits(settings.loss, resolved.output, resolved.blocks[resolved.blocks.length - 1].neuron.name, from('loss'));
   checkDataFits(resolved, data.train, network);
   const limits = [limit !== undefined && limit < fullTrain ? `--limit ${limit}` : '', testLimit !== undefined && testLimit < fullTest ? `--test-limit ${testLimit}` : ''].filter(Boolean).join(', ');
   checkSplitSizes({ dataset: dsName, train: data.train.count, test: data.test.count, validation: settings.validation ?? 0, batchSize: settings.batchSize, where: from, limitNote: limits || undefined });

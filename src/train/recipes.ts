@@ -55,7 +55,8 @@ export function parseRecipe(json: unknown, name: string): Recipe {
   const { output } = validateSpec(json.spec as NetworkSpec);
   const recipe = json as unknown as Recipe;
   // A recipe without a loss trains with its network's default (count for a spiking output).
-  return { ...recipe, description: String(recipe.description ?? ''), training: { ...DEFAULT_SETTINGS, loss: defaultLoss(output), ...recipe.training } };
+  const defaults = { ...DEFAULT_SETTINGS, loss: defaultLoss(output) };
+  return { ...recipe, description: String(recipe.description ?? ''), training: { ...defaults, ...recipe.training } };
 }
 
 /** A recipe by name: only the bare names `recipeNames()` lists, never a path. */
