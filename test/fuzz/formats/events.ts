@@ -16,6 +16,7 @@ import { loadNmnist } from '../../../src/data/nmnist.ts';
 import { Random } from '../../../src/util/random.ts';
 import type { FuzzFormat } from '../format.ts';
 import { aedat31Bytes, polarity } from '../../helpers/aedat31-bytes.ts';
+import { encodeAedat1, encodeNmnistBin } from '../../helpers/event-writers.ts';
 
 const FRAMES: FrameOptions = { timeSteps: 10, binning: 'time', mode: 'count' };
 
@@ -57,26 +58,16 @@ function headerLength(bytes: Uint8Array): number {
 const eventSeed = (name: string, bytes: Uint8Array) => ({ name, bytes, spare: headerLength(bytes) });
 
 function aedat1(n: number, seed: number): Uint8Array {
-  const ev = dvsEvents(n, seed);
-  const header = Buffer.from('# AER data file, version 1.0 (no version line)\r\n# created by the snn-export fuzzer\r\n', 'latin1');
-  const body = Buffer.alloc(6 * n);
-  for (let i = 0; i < n; i++) {
-    body.writeUInt16BE((ev.y[i] << 8) | (ev.x[i] << 1) | ev.p[i], 6 * i);
-    body.writeInt32BE(ev.t[i], 6 * i + 2);
-  }
-  return concat([header, body]);
+  return encodeAedat1(dvsEvents(n, seed), ['# AER data file, version 1.0 (no version line)', '# created by the snn-export fuzzer']);
 }
-
 
 function nmnistBin(n: number, seed: number): Uint8Array {
   const rng = new Random(seed);
-  const out = new Uint8Array(5 * n);
+  const x: number[] = [], y: number[] = [], t: number[] = [], p: number[] = [];
   for (let i = 0; i < n; i++) {
-    const ts = 100 + i * 211;
-    out[5 * i] = Math.floor(rng.next() * 34); out[5 * i + 1] = Math.floor(rng.next() * 34);
-    out[5 * i + 2] = ((rng.next() < 0.5 ? 1 : 0) << 7) | ((ts >> 16) & 0x7f); out[5 * i + 3] = (ts >> 8) & 0xff; out[5 * i + 4] = ts & 0xff;
+    x.push(Math.floor(rng.next() * 34)); y.push(Math.floor(rng.next() * 34)); p.push(rng.next() < 0.5 ? 1 : 0); t.push(100 + i * 211);
   }
-  return out;
+  return encodeNmnistBin({ count: n, x, y, t, p });
 }
 
 /** The header lines of a seed, without its events. */
