@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SnnError } from '../src/errors.ts';
 import { encodeAedat2 } from '../src/data/events/aedat2-writer.ts';
 import { probeEventFile, readEventFile, streamEventFile } from '../src/data/events/event-file.ts';
 import { EventBuffer, eventStats } from '../src/data/events/event-stream.ts';
 import { Random } from '../src/util/random.ts';
-import { EVENTS_DIR } from './helpers/shared-data.ts';
+import { EVENT_SOURCES } from './helpers/shared-data.ts';
 import { aedat31Bytes, polarity } from './helpers/aedat31-bytes.ts';
 
-interface Expected {
-  file: string; bytes: number; format: string; events: number; x_range: [number, number]; y_range: [number, number];
-  on_events: number; t_first: number; t_last: number; t_nondecreasing: boolean; sum_x: number; sum_y: number; sum_t: number;
-  first_events: [number, number, number, number][]; first_header_lines: string[]; header_bytes?: number;
-}
-const expected = JSON.parse(readFileSync(join(EVENTS_DIR, 'expected_stats.json'), 'utf8')) as Expected[];
 const tmp = mkdtempSync(join(tmpdir(), 'snn-data-events-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -40,14 +34,22 @@ function writeTmp(name: string, bytes: Uint8Array | string): string {
   return path;
 }
 
-describe('real recordings decode to expected_stats.json', () => {
-  test('every data file of shared/data/events is covered', () => {
-    // 15 files decoded by the AEDAT 1.0/2.0/3.1 and N-MNIST readers; the AEDAT 4.0 sample is in data-events-aedat4.test.ts.
-    assert.equal(expected.length, 15);
+/** Every file below `dir`, relative to it. */
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => relative(dir, join(d.parentPath ?? d.path, d.name)));
+}
+
+for (const src of EVENT_SOURCES) describe(`${src.name} event files decode to their expected_stats.json`, () => {
+  const expected = src.expected;
+  test('every AEDAT 1.0/2.0/3.1 and N-MNIST file of the folder is covered', () => {
+    // The AEDAT 4.0 file is in data-events-aedat4.test.ts; labels, notes and the stats are not event files.
+    const files = filesBelow(src.dir).filter((f) => !/\.(json|csv|md|aedat4)$/.test(f)).sort();
+    assert.deepEqual(expected.map((e) => e.file).sort(), files);
+    if (src.real) assert.equal(expected.length, 15);
   });
   for (const e of expected) {
     test(e.file, () => {
-      const path = join(EVENTS_DIR, e.file);
+      const path = join(src.dir, e.file);
       const s = readEventFile(path);
       const st = eventStats(s);
       assert.equal(s.format, e.format);
@@ -69,8 +71,8 @@ describe('real recordings decode to expected_stats.json', () => {
   }
 
   test('tiny read chunks give the same events as one big read (chunk seams are exact)', () => {
-    for (const file of ['aedat1/jaer_Tmpdiff128-2007-05-16_shorter.dat', 'aedat2/mnistdvs_mnist_0_scale04_0001.aedat', 'derived/DERIVED_tmpdiff128_2007-05-16_as_aedat31.aedat', 'nmnist/tonic_sample_nmnist.bin']) {
-      const path = join(EVENTS_DIR, file);
+    for (const file of [src.path('aedat1'), src.path('mnistDvs'), src.path('aedat31'), src.path('nmnistSample')]) {
+      const path = file;
       const whole = readEventFile(path);
       const pieces = readEventFile(path, { chunkBytes: 4100 });
       assert.deepEqual(pieces.x, whole.x, file);
@@ -80,7 +82,7 @@ describe('real recordings decode to expected_stats.json', () => {
   });
 
   test('streaming can stop early and restart at a chunk offset', () => {
-    const path = join(EVENTS_DIR, 'aedat2/jaer_MovingDarkBox_dvs128.aedat');
+    const path = src.path('aedat2Long');
     const whole = readEventFile(path);
     const offsets: { offset: number; seen: number }[] = [];
     let seen = 0;
@@ -93,9 +95,9 @@ describe('real recordings decode to expected_stats.json', () => {
   });
 
   test('coordinate convention: raw fields, origin recorded per format', () => {
-    assert.equal(probeEventFile(join(EVENTS_DIR, 'aedat2/jaer_MovingDarkBox_dvs128.aedat')).origin, 'lower-left');
-    assert.equal(probeEventFile(join(EVENTS_DIR, 'derived/DERIVED_tmpdiff128_2007-05-16_as_aedat31.aedat')).origin, 'upper-left');
-    assert.equal(probeEventFile(join(EVENTS_DIR, 'nmnist/tonic_sample_nmnist.bin')).origin, 'upper-left');
+    assert.equal(probeEventFile(src.path('aedat2Long')).origin, 'lower-left');
+    assert.equal(probeEventFile(src.path('aedat31')).origin, 'upper-left');
+    assert.equal(probeEventFile(src.path('nmnistSample')).origin, 'upper-left');
   });
 });
 
@@ -207,51 +209,58 @@ describe('AEDAT 3.1 specifics', () => {
   });
 });
 
-describe('malformed input gives a typed error naming file and offset', () => {
-  const aedat2 = readFileSync(join(EVENTS_DIR, 'aedat2/mnistdvs_mnist_0_scale04_0001.aedat'));
-  const aedat1 = readFileSync(join(EVENTS_DIR, 'aedat1/jaer_Tmpdiff128-2007-05-16_shorter.dat'));
-  const aedat31 = readFileSync(join(EVENTS_DIR, 'derived/DERIVED_tmpdiff128_2007-05-16_as_aedat31.aedat'));
-  const nmnist = readFileSync(join(EVENTS_DIR, 'nmnist/tonic_sample_nmnist.bin'));
+for (const src of EVENT_SOURCES) describe(`malformed input gives a typed error naming file and offset (${src.name} files)`, () => {
+  const aedat2 = readFileSync(src.path('mnistDvs'));
+  const aedat1 = readFileSync(src.path('aedat1'));
+  const aedat31 = readFileSync(src.path('aedat31'));
+  const nmnist = readFileSync(src.path('nmnistSample'));
+  const aedat2Header = src.expected.find((e) => e.file === src.roles.mnistDvs)!.header_bytes!;
+  // The AEDAT 3.1 files hold polarity packets of 4096 events (28-byte header + 8 bytes per event) after their text header.
+  const h31 = aedat31.indexOf('#!END-HEADER\r\n') + 14;
+  const packetBytes = 28 + 8 * 4096;
+  const lastPacket = h31 + Math.floor((aedat31.length - h31) / packetBytes) * packetBytes;
+  const tag = src.name;
 
   test('truncated records (AEDAT 1.0, 2.0, N-MNIST) name the offset of the partial record', () => {
-    const a2 = writeTmp('trunc2.aedat', aedat2.subarray(0, aedat2.length - 3));
+    const a2 = writeTmp(`${tag}-trunc2.aedat`, aedat2.subarray(0, aedat2.length - 3));
     assertRefused(() => readEventFile(a2), 'malformedInput', a2, aedat2.length - 8);
-    const a1 = writeTmp('trunc1.dat', aedat1.subarray(0, aedat1.length - 1));
+    const a1 = writeTmp(`${tag}-trunc1.dat`, aedat1.subarray(0, aedat1.length - 1));
     assertRefused(() => readEventFile(a1), 'malformedInput', a1, aedat1.length - 6);
-    const nm = writeTmp('trunc.bin', nmnist.subarray(0, nmnist.length - 2));
+    const nm = writeTmp(`${tag}-trunc.bin`, nmnist.subarray(0, nmnist.length - 2));
     assertRefused(() => readEventFile(nm), 'malformedInput', nm, nmnist.length - 5);
   });
 
   test('truncated AEDAT 3.1 packet: payload and header cut short', () => {
-    const cut = writeTmp('trunc31.aedat', aedat31.subarray(0, aedat31.length - 100));
-    // The last packet starts at 951189 (30th packet) and its payload no longer fits.
-    assertRefused(() => readEventFile(cut), 'malformedInput', cut, 951189);
-    const headerCut = writeTmp('trunc31h.aedat', aedat31.subarray(0, 105 + 28 + 8 * 4096 + 10));
-    assertRefused(() => readEventFile(headerCut), 'malformedInput', headerCut, 105 + 28 + 8 * 4096);
+    const cut = writeTmp(`${tag}-trunc31.aedat`, aedat31.subarray(0, aedat31.length - 100));
+    // The last packet (951189 in the recording: the 30th) no longer fits its payload.
+    if (src.real) assert.equal(lastPacket, 951189);
+    assertRefused(() => readEventFile(cut), 'malformedInput', cut, lastPacket);
+    const headerCut = writeTmp(`${tag}-trunc31h.aedat`, aedat31.subarray(0, h31 + packetBytes + 10));
+    assertRefused(() => readEventFile(headerCut), 'malformedInput', headerCut, h31 + packetBytes);
   });
 
   test('a packet size that lies (capacity past the end, or a size that lands mid-packet)', () => {
     const lie = Buffer.from(aedat31);
-    lie.writeInt32LE(50_000_000, 105 + 16);
-    const p1 = writeTmp('lie1.aedat', lie);
-    assertRefused(() => readEventFile(p1), 'malformedInput', p1, 105);
+    lie.writeInt32LE(50_000_000, h31 + 16);
+    const p1 = writeTmp(`${tag}-lie1.aedat`, lie);
+    assertRefused(() => readEventFile(p1), 'malformedInput', p1, h31);
     const short = Buffer.from(aedat31);
-    short.writeInt32LE(100, 105 + 16); short.writeInt32LE(100, 105 + 20); short.writeInt32LE(100, 105 + 24);
-    const p2 = writeTmp('lie2.aedat', short);
-    // The next "header" is read inside event data at 105 + 28 + 800 and fails its checks.
-    assertRefused(() => readEventFile(p2), 'malformedInput', p2, 105 + 28 + 800);
+    short.writeInt32LE(100, h31 + 16); short.writeInt32LE(100, h31 + 20); short.writeInt32LE(100, h31 + 24);
+    const p2 = writeTmp(`${tag}-lie2.aedat`, short);
+    // The next "header" is read inside event data at h31 + 28 + 800 and fails its checks.
+    assertRefused(() => readEventFile(p2), 'malformedInput', p2, h31 + 28 + 800);
     const wrongSize = Buffer.from(aedat31);
-    wrongSize.writeInt32LE(12, 105 + 4);
-    const p3 = writeTmp('lie3.aedat', wrongSize);
-    assertRefused(() => readEventFile(p3), 'malformedInput', p3, 105);
+    wrongSize.writeInt32LE(12, h31 + 4);
+    const p3 = writeTmp(`${tag}-lie3.aedat`, wrongSize);
+    assertRefused(() => readEventFile(p3), 'malformedInput', p3, h31);
   });
 
   test('a wrong header', () => {
-    const noVersion = writeTmp('garbage-version.aedat', '#!AER-DAT9.9\r\n');
+    const noVersion = writeTmp(`${tag}-garbage-version.aedat`, '#!AER-DAT9.9\r\n');
     assertRefused(() => readEventFile(noVersion), 'incompatibleVersion', noVersion);
-    const binary = writeTmp('no-header.aedat', Buffer.concat([Buffer.from([0, 0, 0, 2]), aedat2.subarray(216)]));
+    const binary = writeTmp(`${tag}-no-header.aedat`, Buffer.concat([Buffer.from([0, 0, 0, 2]), aedat2.subarray(aedat2Header)]));
     assertRefused(() => readEventFile(binary), 'malformedInput', binary, 0);
-    const open = writeTmp('open-header.aedat', '#!AER-DAT2.0\r\n# cut here');
+    const open = writeTmp(`${tag}-open-header.aedat`, '#!AER-DAT2.0\r\n# cut here');
     assertRefused(() => readEventFile(open), 'malformedInput', open, 14);
   });
 
@@ -264,13 +273,13 @@ describe('malformed input gives a typed error naming file and offset', () => {
       const headers = ['', '#!AER-DAT1.0\r\n', '#!AER-DAT2.0\r\n', '#!AER-DAT3.1\r\n#!END-HEADER\r\n'];
       const header = headers[trial % headers.length];
       const ext = trial % 5 === 0 ? '.bin' : '.aedat';
-      const path = writeTmp(`random-${trial}${ext}`, Buffer.concat([Buffer.from(header, 'latin1'), bytes]));
+      const path = writeTmp(`${tag}-random-${trial}${ext}`, Buffer.concat([Buffer.from(header, 'latin1'), bytes]));
       const err = assertRefused(() => readEventFile(path), 'malformedInput', path);
       assert.match(err.message, /offset \d+/, err.message);
     }
   });
 
   test('missing files are missingInput', () => {
-    assertRefused(() => readEventFile(join(tmp, 'nope.aedat')), 'missingInput', join(tmp, 'nope.aedat'));
+    assertRefused(() => readEventFile(join(tmp, `${tag}-nope.aedat`)), 'missingInput', join(tmp, `${tag}-nope.aedat`));
   });
 });

@@ -4,7 +4,7 @@ import { SnnError } from '../src/errors.ts';
 import { readEventFile } from '../src/data/events/event-file.ts';
 import { eventsToFrames, frameShape, writeFrames } from '../src/data/frames.ts';
 import type { EventArrays, SensorGeometry } from '../src/data/frames.ts';
-import { EVENTS_DIR } from './helpers/shared-data.ts';
+import { EVENT_SOURCES } from './helpers/shared-data.ts';
 
 const upper: SensorGeometry = { width: 4, height: 3, origin: 'upper-left' };
 
@@ -64,14 +64,16 @@ describe('event frames', () => {
     assert.throws(() => frameShape(upper, { timeSteps: 1, downsample: 1.5 }), SnnError);
   });
 
-  test('deterministic on a real recording, and every event lands in a frame', () => {
-    const s = readEventFile(`${EVENTS_DIR}aedat2/mnistdvs_mnist_0_scale04_0001.aedat`);
+  for (const src of EVENT_SOURCES) test(`deterministic on a DVS128 recording (${src.name}), and every event lands in a frame`, () => {
+    const s = readEventFile(src.path('mnistDvs'));
+    const e = src.expected.find((x) => x.file === src.roles.mnistDvs)!;
     const a = eventsToFrames(s, s, { timeSteps: 10, downsample: 4 });
     const b = eventsToFrames(s, s, { timeSteps: 10, downsample: 4 });
     assert.deepEqual(a, b);
     assert.equal(a.reduce((x, y) => x + y, 0), s.count);
     let on = 0;
     for (let t = 0; t < 10; t++) for (let i = 0; i < 32 * 32; i++) on += a[(t * 2 + 1) * 1024 + i];
-    assert.equal(on, 7874);
+    assert.equal(on, e.on_events);
+    if (src.real) assert.equal(on, 7874);
   });
 });

@@ -8,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { formatReport, inspectFile } from '../src/data/inspect.ts';
 import type { EventFileReport, IdxReport } from '../src/data/inspect.ts';
 import { embeddedMnistDir } from '../src/data/mnist.ts';
-import { EVENTS_DIR } from './helpers/shared-data.ts';
+import { EVENT_SOURCES } from './helpers/shared-data.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const expected = JSON.parse(readFileSync(join(EVENTS_DIR, 'expected_stats.json'), 'utf8')) as Record<string, never>[];
 const tmp = mkdtempSync(join(tmpdir(), 'snn-data-inspect-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -25,9 +24,9 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
 }
 
 describe('data inspect', () => {
-  test('event files: counts, ranges, ON count, first/last timestamps and checksums of expected_stats.json', () => {
-    for (const e of expected) {
-      const r = inspectFile(join(EVENTS_DIR, e.file)) as EventFileReport;
+  for (const src of EVENT_SOURCES) test(`${src.name} event files: counts, ranges, ON count, first/last timestamps and checksums of expected_stats.json`, () => {
+    for (const e of src.expected) {
+      const r = inspectFile(join(src.dir, e.file)) as EventFileReport;
       assert.equal(r.kind, 'events');
       assert.deepEqual(
         [r.format, r.events, r.xRange, r.yRange, r.onEvents, r.tFirst, r.tLast, r.sumX, r.sumY, r.sumT],
@@ -47,26 +46,29 @@ describe('data inspect', () => {
     assert.match(formatReport(images), /dims\s+10000×28×28/);
   });
 
-  test('CLI: text and --json output, and exit code 3 with one line for a malformed file', () => {
-    const file = join(EVENTS_DIR, 'aedat2/mnistdvs_mnist_0_scale04_0001.aedat');
+  for (const src of EVENT_SOURCES) test(`CLI: text and --json output, and exit code 3 with one line for a malformed file (${src.name} files)`, () => {
+    const file = src.path('mnistDvs');
+    const e = src.expected.find((x) => x.file === src.roles.mnistDvs)!;
+    if (src.real) assert.deepEqual([e.sum_t, e.x_range, e.events, e.on_events, e.sum_x, e.sum_y], [16402402820, [0, 126], 15744, 7874, 1053121, 987962]);
     const text = cli('data', 'inspect', file);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /format\s+AEDAT 2\.0/);
-    assert.match(text.stdout, /sumT\s+16402402820/);
-    assert.match(text.stdout, /xRange\s+0 … 126/);
+    assert.match(text.stdout, new RegExp(`sumT\\s+${e.sum_t}\\b`));
+    assert.match(text.stdout, new RegExp(`xRange\\s+${e.x_range[0]} … ${e.x_range[1]}\\b`));
     const json = cli('data', 'inspect', file, '--json');
     assert.equal(json.status, 0, json.stderr);
     const report = JSON.parse(json.stdout);
-    assert.deepEqual([report.events, report.onEvents, report.sumX, report.sumY], [15744, 7874, 1053121, 987962]);
-    const broken = join(tmp, 'broken.aedat');
-    writeFileSync(broken, readFileSync(file).subarray(0, 1003));
+    assert.deepEqual([report.events, report.onEvents, report.sumX, report.sumY], [e.events, e.on_events, e.sum_x, e.sum_y]);
+    // Cut 3 bytes into the 100th record: the refusal names where that record starts.
+    const broken = join(tmp, `${src.name}-broken.aedat`);
+    writeFileSync(broken, readFileSync(file).subarray(0, e.header_bytes! + 8 * 99 + 3));
     const bad = cli('data', 'inspect', broken);
     assert.equal(bad.status, 3);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
-    assert.match(bad.stderr, /broken\.aedat: offset 1000/);
-    const v4 = cli('data', 'inspect', join(EVENTS_DIR, 'aedat4/tonic_sample.aedat4'), '--json');
+    assert.match(bad.stderr, new RegExp(`broken\\.aedat: offset ${e.header_bytes! + 8 * 99}\\b`));
+    const v4 = cli('data', 'inspect', src.path('aedat4'), '--json');
     assert.equal(v4.status, 0, v4.stderr);
-    assert.equal(JSON.parse(v4.stdout).events, 111954);
+    assert.equal(JSON.parse(v4.stdout).events, src.roles.aedat4Events);
   });
 
   test('CLI: emulate writes a readable folder', () => {
