@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, SnnError, oneLine } from '../errors.ts';
-import { COMMANDS } from './commands.ts';
+import { registerCommands } from './commands.ts';
 import { fromSystemError } from './run.ts';
 import { VERSION } from '../version.ts';
 
@@ -10,7 +10,7 @@ const program = new Command('snn-export')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const register of COMMANDS) register(program);
+await registerCommands(program, process.argv.slice(2));
 
 // A reader that stops early (`snn-export recipes | head`) closes the pipe: that ends the output, not in a crash.
 for (const stream of [process.stdout, process.stderr]) {
