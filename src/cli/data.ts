@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { SnnError } from '../errors.ts';
-import { emulateMnistDvs } from '../data/emulate-mnist-dvs.ts';
 import { formatReport, inspectFile } from '../data/inspect.ts';
 import { action, int, num } from './run.ts';
 
@@ -28,11 +27,12 @@ export function registerData(program: Command): void {
     .option('--noise <hz>', 'background-activity noise, events per pixel per second', num('noise'), 0)
     .option('--duration <ms>', 'length of each recording in milliseconds', num('duration'), 1000)
     .option('--quiet', 'no progress on stderr')
-      .action(action(async (opts: { from: string; output: string; dataDir?: string; limit?: number; scales: string; seed: number; noise: number; duration: number; quiet?: boolean }) => {
+    .action(action(async (opts: { from: string; output: string; dataDir?: string; limit?: number; scales: string; seed: number; noise: number; duration: number; quiet?: boolean }) => {
       if (opts.from !== 'mnist') throw new SnnError('usage', `option --from: '${opts.from}' is not a source (only 'mnist')`);
       const scales = opts.scales.split(',').map((s) => Number(s.trim()));
       if (scales.some((s) => !Number.isInteger(s))) throw new SnnError('usage', `option --scales: '${opts.scales}' is not a comma-separated list of integers`);
       let lastReport = 0;
+      const { emulateMnistDvs } = await import('../data/emulate-mnist-dvs.ts');
       const summary = await emulateMnistDvs({
         outDir: opts.output, mnistDir: opts.dataDir, limit: opts.limit, scales, seed: opts.seed,
         emulator: { noiseHz: opts.noise, durationUs: Math.round(opts.duration * 1000) },
