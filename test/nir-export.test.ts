@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import h5wasm from 'h5wasm/node';
 import type { Dataset, Group } from 'h5wasm/node';
-import { exportNir } from '../exporters/nir/export.ts';
+import { exportNir, nirExportOptions } from '../exporters/nir/export.ts';
 import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
 import { saveCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import { SnnError } from '../src/errors.ts';
@@ -39,6 +39,7 @@ const FIELDS: Record<string, string[]> = {
   AvgPool2d: ['kernel_size', 'stride', 'padding'], SumPool2d: ['kernel_size', 'stride', 'padding'],
   Flatten: ['input_type', 'start_dim', 'end_dim'],
   CubaLIF: ['tau_syn', 'tau_mem', 'r', 'v_leak', 'v_threshold', 'w_in'], CubaLI: ['tau_syn', 'tau_mem', 'r', 'v_leak', 'w_in'],
+  LIF: ['tau', 'r', 'v_leak', 'v_threshold'], IF: ['r', 'v_threshold'],
 };
 const INT64_FIELDS = new Set(['shape', 'input_shape', 'stride', 'padding', 'dilation', 'groups', 'kernel_size', 'input_type', 'start_dim', 'end_dim']);
 
@@ -52,7 +53,7 @@ const isVlenUtf8Scalar = (d: Dataset): boolean => d.metadata.type === 3 && d.met
 test('the export follows nir.write\'s layout and the reader traps of targets.md §1', async () => {
   const path = join(dir, 'conv.nir');
   const summary = await exportNir(checkpointOf(convSpec), path, { dt: 1e-4, allowSubtractReset: false, pooling: 'avg', readout: 'cubali' });
-  assert.match(summary, /Input → Conv2d → AvgPool2d → CubaLIF → Conv2d → CubaLIF → Flatten → Linear → CubaLIF → Affine → CubaLI → Output/);
+  assert.match(summary, /Input → Conv2d → AvgPool2d → CubaLIF → Conv2d → CubaLIF → Flatten → Linear → LIF → Affine → CubaLI → Output/);
   assert.deepEqual([...readFileSync(path).subarray(0, 8)], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
   const resolved = validateSpec(convSpec);
   open(path, (f) => {
@@ -93,7 +94,8 @@ test('the export follows nir.write\'s layout and the reader traps of targets.md 
 
     // Neuron parameters have the upstream output shape, never scalars.
     for (const r of resolved.layers.filter((l) => l.layer.kind === 'clif' || l.layer.kind === 'readout')) {
-      for (const field of FIELDS[r.layer.kind === 'clif' ? 'CubaLIF' : 'CubaLI']) {
+      const type = r.layer.kind === 'readout' ? 'CubaLI' : r.layer.alpha === 0 ? 'LIF' : 'CubaLIF';
+      for (const field of FIELDS[type]) {
         assert.deepEqual(ds(nodes, `${r.name}/${field}`).shape, r.outShape, `${r.name}/${field}`);
       }
     }
@@ -106,7 +108,9 @@ test('the export follows nir.write\'s layout and the reader traps of targets.md 
     assert.equal(first('clif1/v_leak'), 0);
     assert.equal(first('clif1/v_threshold'), 1);
     assert.equal(first('clif2/v_threshold'), 0.5);
-    assert.equal(first('clif3/tau_syn'), 1e-4); // alpha 0: the synaptic filter passes the input through
+    // alpha 0: the simplest exact neuron is a LIF, with snnTorch's r = tau/dt (gain 1).
+    assert.ok(Math.abs(first('clif3/tau') - 1e-4 / 0.3) < 1e-15);
+    assert.equal(first('clif3/r'), first('clif3/tau') / 1e-4);
 
     const meta = f.get('node/metadata') as Group;
     assert.equal(ds(meta, 'dt').value, 1e-4);
@@ -182,7 +186,7 @@ test('max pooling is refused naming the layer and the alternative; nothing is wr
   writeFileSync(out, 'previous model');
   await assert.rejects(exportNir(checkpointOf(spec), out, { dt: 1e-4, allowSubtractReset: true, pooling: 'avg' }), (err: SnnError) => {
     assert.equal(err.kind, 'doesNotFit');
-    assert.match(err.message, /^layer 2 \(maxpool 'maxpool1'\): NIR has no max pooling; retrain with .*avgpool.*AvgPool2d.*SumPool2d/);
+    assert.match(err.message, /^layer 2 \(maxpool 'maxpool1'\): NIR has no max pooling; retrain with average pooling \(train --target snntorch, norse or lava-dl does that, or a spec with "kind": "avgpool"\)$/);
     return true;
   });
   assert.equal(readFileSync(out, 'utf8'), 'previous model');
@@ -224,4 +228,31 @@ test('snn-export export nir through the CLI: the summary on success, one line an
   const badDt = run([good, '-o', join(dir, 'never.nir'), '--dt', 'soon']);
   assert.equal(badDt.status, 2);
   assert.match(badDt.stderr, /^snn-export: option --dt: must be a positive number of seconds, got 'soon'\n$/);
+});
+
+test('--reader writes the forms that reader maps, refuses a form flag it contradicts, and lava-dl refuses a bias', async () => {
+  const avgConv: NetworkSpec = { ...convSpec, layers: convSpec.layers.map((l) => (l.kind === 'clif' ? { ...l, alpha: 0.5 } : l)) };
+  const forms = async (reader: string): Promise<string> => {
+    const path = join(dir, `${reader}.nir`);
+    const summary = await exportNir(checkpointOf(avgConv), path, nirExportOptions({ reader }, 'ck.safetensors'));
+    return summary.match(/\((Input .*Output)\)/)![1];
+  };
+  assert.equal(await forms('snntorch'), 'Input → Conv2d → AvgPool2d → CubaLIF → Conv2d → CubaLIF → Flatten → Linear → CubaLIF → Affine → CubaLIF → Output');
+  assert.equal(await forms('norse'), 'Input → Conv2d → SumPool2d → CubaLIF → Conv2d → CubaLIF → Flatten → Linear → CubaLIF → Affine → LI → LI → Output');
+  await assert.rejects(forms('lava-dl'), /^SnnError: layer 1 \(conv2d 'conv2d1'\) has a bias, which lava-dl does not take; train with --target lava-dl \(no bias\), or export without --reader$/);
+  assert.throws(() => nirExportOptions({ reader: 'norse', pooling: 'avg' }, 'ck'), /^SnnError: option --pooling avg cannot apply with --reader norse: norse maps only 'sum'; leave --pooling out$/);
+  assert.throws(() => nirExportOptions({ reader: 'pytorch' }, 'ck'), /option --reader: must be one of snntorch, norse, lava-dl, got 'pytorch'/);
+  assert.deepEqual(nirExportOptions({ reader: 'norse', pooling: 'sum' }, 'ck').pooling, 'sum');
+});
+
+test('a network with a spiking output layer is written without a readout form, and refuses --nir-readout', async () => {
+  const spiking: NetworkSpec = { ...convSpec, layers: [...convSpec.layers.slice(0, -1), { kind: 'clif', alpha: 0.5, beta: 0.9, reset: 'zero' }] };
+  const path = join(dir, 'spiking-out.nir');
+  assert.match(await exportNir(checkpointOf(spiking), path, nirExportOptions({}, 'ck')), /Affine → CubaLIF → Output/);
+  open(path, (f) => {
+    const meta = f.get('node/metadata') as Group;
+    assert.equal(ds(meta, 'output').value, 'spikes');
+    assert.equal(meta.get('readout'), null);
+  });
+  await assert.rejects(exportNir(checkpointOf(spiking), path, nirExportOptions({ nirReadout: 'li' }, 'ck')), /option --nir-readout cannot apply: conv ends in the spiking layer 'clif4', not a readout; leave --nir-readout out/);
 });

@@ -344,13 +344,12 @@ test('a truncated HDF5 file, a non-HDF5 file, an HDF5 file that is not NIR and a
   assert.equal(missing.kind, 'missingInput');
 });
 
-test('what snn-export cannot run is refused: unknown node types, recurrence, nested graphs, branches, spiking outputs, v_reset, v_leak, per-neuron constants, tau < dt', async () => {
+test('what snn-export cannot run is refused: unknown node types, recurrence, nested graphs, branches, v_reset, v_leak, per-neuron constants, tau < dt', async () => {
   const cases: [string, RegExp][] = [
     [denseFile('delay.nir', { fc2: { delay: full(12, 1) } }, { fc2: 'Delay' }), /node 'fc2' has type 'Delay', which snn-export cannot run \(supported: Input, Output, Affine/],
     [denseFile('recurrent.nir', {}, {}, { edges: [['input', 'fc1'], ['fc1', 'lif1'], ['lif1', 'fc2'], ['fc2', 'out'], ['out', 'output'], ['lif1', 'fc1']] }), /recurrent edge 'lif1' → 'fc1'/],
     [denseFile('nested.nir', {}, {}, { nested: { rnn: (g) => { g.create_dataset({ name: 'type', data: 'NIRGraph' }); g.create_group('nodes'); } } }), /node 'rnn' is a nested NIRGraph/],
     [denseFile('branch.nir', { extra: { weight: f32(randoms(12), [1, 12]) } }, { extra: 'Linear' }, { edges: [['input', 'fc1'], ['fc1', 'lif1'], ['lif1', 'fc2'], ['lif1', 'extra'], ['fc2', 'out'], ['out', 'output']] }), /node 'lif1' feeds 2 nodes \(fc2, extra\)/],
-    [denseFile('spiking-out.nir', { out: { ...snnTorchCuba(4, 0.9, 0.8), v_threshold: full(4, 1) } }, { out: 'CubaLIF' }), /the last neuron node 'out' \(CubaLIF\) spikes/],
     [denseFile('v-reset.nir', { lif1: { ...snnTorchCuba(12, 0.9, 0.8), v_threshold: full(12, 1), v_reset: full(12, -0.5) } }), /node 'lif1' \(CubaLIF\): v_reset = -0\.5/],
     [denseFile('v-leak.nir', { out: { ...snnTorchCuba(4, 0.9, 0.8), v_leak: full(4, 0.1) } }), /node 'out' \(CubaLI\): v_leak = 0\.1/],
     [denseFile('per-neuron.nir', { lif1: { ...snnTorchCuba(12, 0.9, 0.8), v_threshold: f64([...new Array(11).fill(1), 2], [12]) } }), /'v_threshold' differs between neurons \(1 and 2\)/],

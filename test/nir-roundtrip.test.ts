@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { exportNir } from '../exporters/nir/export.ts';
-import type { NirReadoutForm } from '../exporters/nir/export.ts';
+import type { NirNeuronForm, NirReadoutForm } from '../exporters/nir/export.ts';
+import { readHdf5Tree } from '../exporters/nir/h5-tree.ts';
 import { importNir } from '../exporters/nir/import.ts';
 import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint/checkpoint.ts';
@@ -62,7 +63,10 @@ function avgpool(x: Float32Array, inShape: number[], k: number): Float32Array {
   return y;
 }
 
-/** Class scores (mean readout membrane over T) of a directly encoded static input; counts spikes into `spikeCount`. */
+/**
+ * Class scores of a directly encoded static input: the mean readout membrane over T, or the spike
+ * counts of a spiking output layer; counts all spikes into `spikeCount`.
+ */
 function forward(resolved: ResolvedSpec, params: Map<string, Tensor>, image: Float32Array, spikeCount = { n: 0 }): Float32Array {
   const states: ClifState[] = resolved.blocks.map((b) => zeroState(b.outShape.reduce((a, c) => a * c, 1)));
   const scores = new Float32Array(resolved.classes);
@@ -77,6 +81,7 @@ function forward(resolved: ResolvedSpec, params: Map<string, Tensor>, image: Flo
       clifStep(z, states[i], clifParams(block.neuron.layer), spikes, membrane);
       for (const s of spikes) spikeCount.n += s;
       if (block.neuron.layer.kind === 'readout') for (let c = 0; c < scores.length; c++) scores[c] += membrane[c] / resolved.spec.timeSteps;
+      else if (i === resolved.blocks.length - 1) for (let c = 0; c < scores.length; c++) scores[c] += spikes[c];
       x = spikes;
     });
   }
@@ -109,10 +114,10 @@ const convSpec: NetworkSpec = {
   ],
 };
 
-async function roundTrip(spec: NetworkSpec, file: string, pooling: 'avg' | 'sum', readout?: NirReadoutForm): Promise<{ before: Checkpoint; after: Checkpoint }> {
+async function roundTrip(spec: NetworkSpec, file: string, pooling: 'avg' | 'sum', readout?: NirReadoutForm, neurons?: NirNeuronForm): Promise<{ before: Checkpoint; after: Checkpoint }> {
   // gain 4 makes the networks spike, so the comparison exercises thresholds and resets.
   const before: Checkpoint = { spec, params: initParams(validateSpec(spec), 7, 4), history: [] };
-  await exportNir(before, join(dir, file), { dt: 1e-3, allowSubtractReset: true, pooling, readout });
+  await exportNir(before, join(dir, file), { dt: 1e-3, allowSubtractReset: true, pooling, readout, neurons });
   const { checkpoint } = await importNir(join(dir, file));
   // The imported checkpoint goes through the real file format, as every other command reads it.
   saveCheckpoint(join(dir, `${file}.safetensors`), checkpoint);
@@ -186,6 +191,37 @@ for (const readout of ['cubali', 'cubalif'] as const) {
     }
   });
 }
+
+/** A network ending in a spiking layer, with an IF layer (alpha 0, beta 1) and a LIF layer (alpha 0). */
+const spikingOutSpec: NetworkSpec = {
+  version: 1, name: 'spiking-out', inputShape: [1, 6, 6], encoder: { kind: 'direct' }, timeSteps: 12,
+  layers: [
+    { kind: 'flatten' }, { kind: 'dense', units: 20 }, { kind: 'clif', alpha: 0, beta: 1, theta: 0.5, reset: 'zero' },
+    { kind: 'dense', units: 16 }, { kind: 'clif', alpha: 0, beta: 0.75, theta: 1, reset: 'zero' },
+    { kind: 'dense', units: 4 }, { kind: 'clif', alpha: 0.5, beta: 0.8, theta: 0.5, reset: 'zero' },
+  ],
+};
+
+async function nodeTypes(file: string): Promise<string[]> {
+  const tree = await readHdf5Tree(join(dir, file));
+  const nodes = tree.groups.get('node')!.groups.get('nodes')!;
+  return [...nodes.groups.values()].map((g) => { const t = g.fields.get('type')!; return t.kind === 'string' ? t.data[0] : ''; }).sort();
+}
+
+test('spiking layers are written as the simplest exact NIR neuron (IF, LIF, CubaLIF), and a spiking output layer round-trips exactly', async () => {
+  const { before, after } = await roundTrip(spikingOutSpec, 'spiking-simplest.nir', 'avg');
+  assert.deepEqual(await nodeTypes('spiking-simplest.nir'), ['Affine', 'Affine', 'Affine', 'CubaLIF', 'IF', 'Input', 'LIF', 'Output']);
+  assertSameNetwork(before, after);
+  assert.equal(validateSpec(after.spec).output, 'spikes');
+  assertSamePredictions(before, after, images(20, 36, 4));
+});
+
+test('--nir-neurons cubalif writes every spiking layer as CubaLIF (alpha 0 as tau_syn = dt), and it round-trips exactly', async () => {
+  const { before, after } = await roundTrip(spikingOutSpec, 'spiking-cubalif.nir', 'avg', undefined, 'cubalif');
+  assert.deepEqual(await nodeTypes('spiking-cubalif.nir'), ['Affine', 'Affine', 'Affine', 'CubaLIF', 'CubaLIF', 'CubaLIF', 'Input', 'Output']);
+  assertSameNetwork(before, after);
+  assertSamePredictions(before, after, images(20, 36, 4));
+});
 
 test('the forward pass tells networks apart (so equal outputs above mean something)', () => {
   const resolved = validateSpec(convSpec);

@@ -26,6 +26,27 @@ export type PoolingForm = 'avg' | 'sum';
 export type NirReadoutForm = 'cubali' | 'li' | 'cubalif';
 export const NIR_READOUT_FORMS: readonly NirReadoutForm[] = ['li', 'cubali', 'cubalif'];
 
+/**
+ * How spiking layers are written: `simplest`, the simplest NIR neuron that is exact for the
+ * layer's constants (alpha = 0 and beta = 1: `IF`; alpha = 0: `LIF`; else `CubaLIF`), or
+ * `cubalif`, every layer as `CubaLIF` (alpha = 0 is tau_syn = dt), which every reader we measured maps.
+ */
+export type NirNeuronForm = 'simplest' | 'cubalif';
+export const NIR_NEURON_FORMS: readonly NirNeuronForm[] = ['simplest', 'cubalif'];
+
+/**
+ * The NIR readers `--reader` writes for: the forms each maps (README, "NIR interop", measured with
+ * their own importers). Norse and lava-dl map `SumPool2d` but not `AvgPool2d`, snnTorch the
+ * reverse; only Norse maps `LI`; lava-dl maps no `LIF` and snnTorch's `IF` leaks (beta 0.9), so
+ * every spiking layer is a `CubaLIF`; lava-dl takes no conv bias.
+ */
+export const NIR_READERS = {
+  snntorch: { readout: 'cubalif', pooling: 'avg', neurons: 'cubalif', bias: true },
+  norse: { readout: 'li', pooling: 'sum', neurons: 'cubalif', bias: true },
+  'lava-dl': { readout: 'cubalif', pooling: 'sum', neurons: 'cubalif', bias: false },
+} as const satisfies Record<string, { readout: NirReadoutForm; pooling: PoolingForm; neurons: NirNeuronForm; bias: boolean }>;
+export type NirReader = keyof typeof NIR_READERS;
+
 /** Options of `snn-export export nir`. */
 export interface NirExportOptions {
   /** Time step in seconds that the time constants are computed for (default 1e-4, snnTorch's). */
@@ -38,6 +59,10 @@ export interface NirExportOptions {
   pooling: PoolingForm;
   /** How the readout is written (default `li`). */
   readout?: NirReadoutForm;
+  /** How spiking layers are written (default `simplest`). */
+  neurons?: NirNeuronForm;
+  /** The reader the file is written for, if one was named: its limits are checked before writing. */
+  reader?: NirReader;
   /** Written to the graph metadata as `source`. */
   sourceName?: string;
 }
@@ -78,13 +103,21 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
 
   const maxpool = resolved.layers.find((r) => r.layer.kind === 'maxpool');
   if (maxpool) {
-    throw new SnnError('doesNotFit', `${describe(maxpool)}: NIR has no max pooling; retrain with { "kind": "avgpool" } (exported as AvgPool2d, or SumPool2d with --pooling sum)`);
+    throw new SnnError('doesNotFit', `${describe(maxpool)}: NIR has no max pooling; retrain with average pooling (train --target snntorch, norse or lava-dl does that, or a spec with "kind": "avgpool")`);
   }
   const resets = new Map<string, ResetMode>();
   for (const r of resolved.layers) if (r.layer.kind === 'clif') resets.set(r.name, r.layer.reset ?? 'subtract');
   const subtracting = [...resets].filter(([, mode]) => mode === 'subtract').map(([name]) => name);
   if (subtracting.length && !options.allowSubtractReset) {
-    throw new SnnError('doesNotFit', `layer '${subtracting[0]}' resets by subtraction, which NIR cannot express (its CubaLIF resets to v_reset): pass --allow-subtract-reset to export it anyway (recorded in the metadata; readers that ignore it reset to 0), or train with reset 'zero'`);
+    throw new SnnError('doesNotFit', `layer '${subtracting[0]}' resets by subtraction, which NIR cannot express (its CubaLIF resets to v_reset): pass --allow-subtract-reset to export it anyway (recorded in the metadata; readers that ignore it reset to 0), or train with --reset zero (or --target snntorch, norse or lava-dl)`);
+  }
+
+  if (resolved.output === 'spikes' && options.readout !== undefined && !options.reader) {
+    throw new SnnError('usage', `option --nir-readout cannot apply: ${spec.name} ends in the spiking layer '${resolved.blocks[resolved.blocks.length - 1].neuron.name}', not a readout; leave --nir-readout out`);
+  }
+  if (options.reader && !NIR_READERS[options.reader].bias) {
+    const biased = resolved.blocks.find((b) => b.weighted.layer.bias !== false);
+    if (biased) throw new SnnError('doesNotFit', `${describe(biased.weighted)} has a bias, which ${options.reader} does not take; train with --target ${options.reader} (no bias), or export without --reader`);
   }
 
   // Average pooling written as SumPool2d needs 1/k² folded into the weighted layer of its block.
@@ -122,7 +155,8 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
     writeString(g, 'name', spec.name);
     writeInt64(g, 'time_steps', [spec.timeSteps], []);
     if (flatInput) writeInt64(g, 'input_shape', spec.inputShape);
-    writeString(g, 'readout', options.readout ?? 'li');
+    writeString(g, 'output', resolved.output);
+    if (resolved.output === 'membrane') writeString(g, 'readout', options.readout ?? 'li');
     writeString(g, 'encoder', spec.encoder.kind);
     if (spec.encoder.kind === 'rate') writeInt64(g, 'encoder_seed', [spec.encoder.seed], []);
     if (spec.classNames) writeStringTable(g, 'class_names', spec.classNames.map((c) => [c]));
@@ -235,15 +269,25 @@ function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: n
       const c = cubaFromDecays(layer.alpha, layer.beta, options.dt);
       // Parameters take the layer's full output shape, never scalars: NIR's type inference
       // compares them with the upstream output shape (snnTorch #334, #410).
+      const write = (g: Group, field: string, v: number): void => writeFloat64(g, field, filled(n, v), outShape);
+      const form = layer.kind === 'clif' && (options.neurons ?? 'simplest') === 'simplest' && layer.alpha === 0 ? (layer.beta === 1 ? 'IF' : 'LIF') : undefined;
+      // v_reset is 0 for both our reset modes, so it is never written (readers ≤ 1.0.5 reject it).
+      if (form === 'IF') {
+        // v ← v + r·I per step, as snnTorch, Norse and lava-dl read IF (NIR's Euler form would be r·dt): r = 1.
+        return { key: name, type: 'IF', write: (g) => { write(g, 'r', 1); write(g, 'v_threshold', (layer as { theta?: number }).theta ?? 1); } };
+      }
+      if (form === 'LIF') {
+        // tau·dv/dt = (v_leak − v) + r·I at Euler step dt: beta = 1 − dt/tau and r = tau/dt gives gain 1 (snnTorch's Leaky export).
+        return { key: name, type: 'LIF', write: (g) => { write(g, 'tau', c.tau_mem); write(g, 'r', c.r); write(g, 'v_leak', 0); write(g, 'v_threshold', (layer as { theta?: number }).theta ?? 1); } };
+      }
       return {
         key: name, type: layer.kind === 'clif' ? 'CubaLIF' : 'CubaLI', write: (g) => {
-          writeFloat64(g, 'tau_syn', filled(n, c.tau_syn), outShape);
-          writeFloat64(g, 'tau_mem', filled(n, c.tau_mem), outShape);
-          writeFloat64(g, 'r', filled(n, c.r), outShape);
-          writeFloat64(g, 'v_leak', filled(n, c.v_leak), outShape);
-          writeFloat64(g, 'w_in', filled(n, c.w_in), outShape);
-          // v_reset is 0 for both our reset modes, so it is never written (readers ≤ 1.0.5 reject it).
-          if (layer.kind === 'clif') writeFloat64(g, 'v_threshold', filled(n, layer.theta ?? 1), outShape);
+          write(g, 'tau_syn', c.tau_syn);
+          write(g, 'tau_mem', c.tau_mem);
+          write(g, 'r', c.r);
+          write(g, 'v_leak', c.v_leak);
+          write(g, 'w_in', c.w_in);
+          if (layer.kind === 'clif') write(g, 'v_threshold', layer.theta ?? 1);
         },
       };
     }
@@ -277,9 +321,19 @@ export async function exportNir(ck: Checkpoint, outPath: string, options: NirExp
 export function nirExportOptions(opts: Record<string, unknown>, checkpointPath: string): NirExportOptions {
   const dt = opts.dt === undefined ? DEFAULT_DT : Number(opts.dt);
   if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got '${opts.dt}'`);
-  const pooling = (opts.pooling ?? 'avg') as string;
-  if (pooling !== 'avg' && pooling !== 'sum') throw new SnnError('usage', `option --pooling: must be 'avg' or 'sum', got '${pooling}'`);
-  const readout = (opts.nirReadout ?? 'li') as NirReadoutForm;
-  if (!NIR_READOUT_FORMS.includes(readout)) throw new SnnError('usage', `option --nir-readout: must be one of ${NIR_READOUT_FORMS.join(', ')}, got '${readout}'`);
-  return { dt, allowSubtractReset: opts.allowSubtractReset === true, pooling, readout, sourceName: basename(checkpointPath) };
+  const reader = opts.reader as string | undefined;
+  if (reader !== undefined && !(reader in NIR_READERS)) throw new SnnError('usage', `option --reader: must be one of ${Object.keys(NIR_READERS).join(', ')}, got '${reader}'`);
+  const preset = reader ? NIR_READERS[reader as NirReader] : undefined;
+  // A form flag given with --reader must agree with the reader's form: it is refused rather than silently overridden.
+  const pick = <T extends string>(flag: string, value: unknown, forms: readonly T[], fallback: T, wanted?: T): T => {
+    const v = (value ?? wanted ?? fallback) as T;
+    if (!forms.includes(v)) throw new SnnError('usage', `option --${flag}: must be one of ${forms.join(', ')}, got '${v}'`);
+    if (wanted !== undefined && value !== undefined && v !== wanted) throw new SnnError('usage', `option --${flag} ${v} cannot apply with --reader ${reader}: ${reader} maps only '${wanted}'; leave --${flag} out`);
+    return v;
+  };
+  // Left undefined when neither the flag nor a reader names it, so that a spiking-output network can refuse a given one.
+  const readout = opts.nirReadout === undefined && !preset ? undefined : pick<NirReadoutForm>('nir-readout', opts.nirReadout, NIR_READOUT_FORMS, 'li', preset?.readout);
+  const neurons = pick<NirNeuronForm>('nir-neurons', opts.nirNeurons, NIR_NEURON_FORMS, 'simplest', preset?.neurons);
+  const pooling = pick<PoolingForm>('pooling', opts.pooling, ['avg', 'sum'], 'avg', preset?.pooling);
+  return { dt, allowSubtractReset: opts.allowSubtractReset === true, pooling, readout, neurons, reader: reader as NirReader | undefined, sourceName: basename(checkpointPath) };
 }

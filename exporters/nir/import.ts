@@ -412,8 +412,9 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
           beta = decay(tauMem, 'tau_mem');
           gain = stageGain(p('w_in', 1), tauSyn, dt) * stageGain(p('r'), tauMem, dt);
         } else if (node.type === 'IF') {
+          // v ← v + r·I per step: how Sinabs writes IF and snnTorch, Norse and lava-dl read it (no dt factor).
           alpha = 0; beta = 1;
-          gain = stageGain(p('r'), 1, dt);
+          gain = p('r');
         } else {
           const tau = p('tau') * unit;
           alpha = 0;
@@ -456,10 +457,7 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
   }
 
   const output: NodeReader = nodes.get(order[order.length - 1])!;
-  if (!lastNeuron) throw new SnnError('doesNotFit', `${file}: the graph has no neuron node; snn-export networks end in a non-spiking readout (CubaLI or LI)`);
-  if (lastNeuron.spiking) {
-    throw new SnnError('doesNotFit', `${file}: the last neuron node '${lastNeuron.node.key}' (${lastNeuron.node.type}) spikes; snn-export networks end in a non-spiking readout (CubaLI or LI) whose mean membrane gives the class scores`);
-  }
+  if (!lastNeuron) throw new SnnError('doesNotFit', `${file}: the graph has no neuron node; snn-export networks end in a non-spiking readout (CubaLI or LI) or a spiking layer (CubaLIF, LIF, IF)`);
   if (output.has('shape')) {
     const declared = [...output.numbers('shape').data];
     if (count(declared) !== count(walk.shape)) output.fail(`shapes do not chain: 'shape' is ${fmt(declared)}, but ${walk.from} gives ${fmt(walk.shape)}`);
@@ -492,6 +490,7 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
   };
   const summary = `imported ${file} (NIR ${version ?? 'version unstated'}${meta.source ? `, from ${meta.source}` : ''}): ${layers.length} layers, ${neuronsSeen} neuron layers, `
     + `dt = ${dt} s (${dtSource}), T = ${timeSteps} (${options.timeSteps !== undefined ? '--time-steps' : meta.timeSteps !== undefined ? 'metadata' : 'default'}), `
-    + `encoder ${encoder.kind}, reset ${resets.join('/') || 'none'}`;
+    + `encoder ${encoder.kind}, reset ${resets.join('/') || 'none'}, `
+    + (layers[layers.length - 1].kind === 'readout' ? 'output: mean membrane of the readout' : `output: spike counts of '${layers[layers.length - 1].name}'`);
   return { checkpoint, summary };
 }
