@@ -124,3 +124,35 @@ test('the report is one self-contained HTML file: every section, the data and th
   for (const s of ['zero', 'one', 'three']) assert.ok(html.includes(s));
   assert.ok(html.includes('no-such-chip') && html.includes('profile not found'), 'a target that could not run is named with its reason');
 });
+
+test('a spiking-output network: the report names its output, and the rasters predict from the output layer\'s spike counts', async () => {
+  const spec: NetworkSpec = { ...SPEC, layers: [...SPEC.layers.slice(0, -1), { kind: 'clif', alpha: 0.3, beta: 0.5, theta: 1 }] };
+  const base = fixture();
+  const params = initParams(validateSpec(spec), 3, 6);
+  // Classes 1, 2 and 3 get the weights of class 3 (the one that fires on this noise), so their counts tie: the prediction must be 1.
+  const w = params.get('dense2.weight')!, bias = params.get('dense2.bias')!;
+  for (const k of [1, 2]) { w.data.copyWithin(k * 12, 3 * 12, 4 * 12); bias.data[k] = bias.data[3]; }
+  const f = { ...base, resolved: validateSpec(spec), checkpoint: { ...base.checkpoint, spec, params } };
+  const out = await exportedOutputs(f);
+  const counts = out.spikeCounts.get('clif3')!;
+  assert.deepEqual(Array.from(out.logits), Array.from(counts), 'logits are the output spike counts');
+  const indices = Array.from({ length: f.test.count }, (_, i) => i);
+  const rasters = await recordRasters(f.checkpoint, f.test, indices);
+  let tied = 0;
+  rasters.forEach((r, b) => {
+    const row = Array.from(counts.subarray(b * 4, (b + 1) * 4));
+    const best = Math.max(...row);
+    // The lowest class index among the highest counts.
+    assert.equal(r.prediction, row.indexOf(best), `sample ${b}: counts ${row}`);
+    if (row.filter((c) => c === best).length > 1) tied++;
+  });
+  assert.ok(tied > 0, `some samples tie (${tied} of ${f.test.count})`);
+  assert.ok(rasters.every((r, b) => counts[b * 4 + 1] === 0 || r.prediction <= 1), 'class 1 wins its ties with classes 2 and 3');
+  const model = modelInfo(f.checkpoint, 'spiking.safetensors');
+  assert.equal(model.output, "spike counts of layer 'clif3' over 5 steps");
+  const html = renderReportHtml({
+    title: 'spiking output', generatedAt: '2026-01-01T00:00:00Z', model, history: [], testSamples: f.test.count, trainedAccuracy: 0.25,
+    spikeRates: [], rasters: rasters.slice(0, 1), parity: [], unavailable: [], quantization: [], confusion: [],
+  });
+  assert.match(html, /<th>output \(class scores\)<\/th><td>spike counts of layer &#39;clif3&#39; over 5 steps; predicted class: the highest score, ties to the lowest class index<\/td>/);
+});

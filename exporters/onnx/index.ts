@@ -6,6 +6,7 @@ import { buildLoopInferenceGraph } from '../../src/compile/loop-graph.ts';
 import { fileSha256 } from '../../src/checkpoint/hash.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 import { modelMetadata } from './metadata.ts';
+import { describeOutput } from '../../src/spec/prediction.ts';
 
 /**
  * ONNX (DESIGN §6): IR 8, opset 17, the time steps unrolled (or an ONNX Loop over time with
@@ -25,6 +26,6 @@ export const onnxExporter: Exporter = {
       ? buildLoopInferenceGraph({ resolved, params: ck.params, metadata, docString: doc })
       : buildInferenceGraph({ resolved, steps: resolved.spec.timeSteps, params: ck.params, metadata, docString: doc });
     writeFileAtomic(outPath, graph.model);
-    return `wrote ${outPath} (${(graph.model.length / 1e6).toFixed(2)} MB, ${graph.nodeCount} nodes, T = ${resolved.spec.timeSteps}, ${loop ? 'Loop over time' : 'unrolled'}; outputs logits, ${graph.spikingLayers.map((l) => `spike_count_${l}`).join(', ')})`;
+    return `wrote ${outPath} (${(graph.model.length / 1e6).toFixed(2)} MB, ${graph.nodeCount} nodes, T = ${resolved.spec.timeSteps}, ${loop ? 'Loop over time' : 'unrolled'}; outputs logits (${describeOutput(resolved)}), ${graph.spikingLayers.map((l) => `spike_count_${l}`).join(', ')})`;
   },
 };

@@ -1,6 +1,6 @@
 /**
  * What the browser page needs, prepared in Node: the exported model, its raster variant (per-step
- * spikes and readout, for the "over time" view), encoded test inputs and the reference outputs
+ * spikes and output membrane, for the "over time" view), encoded test inputs and the reference outputs
  * onnxruntime-node computes for them, so the page can check its own results against Node's.
  */
 import * as ort from 'onnxruntime-node';
@@ -9,6 +9,8 @@ import type { Dataset } from '../../src/data/dataset.ts';
 import { encodeBatch } from '../../src/data/encode.ts';
 import { buildRasterGraph } from '../../src/compile/raster-graph.ts';
 import { validateSpec } from '../../src/spec/validate.ts';
+import type { OutputKind } from '../../src/spec/validate.ts';
+import { describeOutput } from '../../src/spec/prediction.ts';
 import { argmax } from '../../src/train/engine.ts';
 
 /** Facts about the model the page needs to feed it and label its output (`/api/info.json`). */
@@ -19,6 +21,10 @@ export interface BrowserModelInfo {
   /** Per-sample input shape, e.g. `[1, 28, 28]`. */
   inputShape: number[];
   classNames: string[];
+  /** What the logits are: the readout's mean membrane, or the spike counts of a spiking output layer. */
+  output: OutputKind;
+  /** The same in words, e.g. `spike counts of layer 'clif2' over 8 steps`. */
+  outputDescription: string;
   /** Spiking layers of the raster model, in network order. */
   spikingLayers: { name: string; size: number }[];
   /** Number of test samples in `/api/test-inputs.bin`. */
@@ -69,6 +75,7 @@ export async function prepareBrowserContent(checkpoint: Checkpoint, model: Uint8
     info: {
       name: resolved.spec.name, timeSteps: resolved.spec.timeSteps, encoder: resolved.spec.encoder.kind, inputShape: resolved.spec.inputShape,
       classNames: resolved.spec.classNames ?? Array.from({ length: K }, (_, i) => String(i)), spikingLayers: raster.spikingLayers,
+      output: resolved.output, outputDescription: describeOutput(resolved),
       samples: count, testInputShape: batch.shape,
     },
     model,

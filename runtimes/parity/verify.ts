@@ -11,6 +11,7 @@ import { TrainingEngine, countCorrect } from '../../src/train/engine.ts';
 import { SnnError } from '../../src/errors.ts';
 import { checkDataFits } from '../../src/train/data-fit.ts';
 import { defaultLoss } from '../../src/compile/loss.ts';
+import { describeOutput } from '../../src/spec/prediction.ts';
 import type { ResetMode } from '../../src/spec/types.ts';
 import { RUNTIMES } from '../index.ts';
 import type { PreparedRuntime, RuntimeContext, RuntimeOutput } from '../runtime.ts';
@@ -49,6 +50,8 @@ export interface VerifiedBatch {
 export interface VerifyReport {
   checkpoint: string;
   samples: number;
+  /** What the class scores are (`describeOutput`), e.g. `spike counts of layer 'clif2' over 8 steps`. */
+  output: string;
   /** Test accuracy of the trained model itself. */
   trainedAccuracy: number;
   runtimes: ParityFigures[];
@@ -94,5 +97,5 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     await engine.dispose();
     for (const [, r] of prepared) await r.dispose();
   }
-  return { checkpoint: o.checkpointPath, samples: o.test.count, trainedAccuracy: trainedCorrect / o.test.count, runtimes: [...acc.values()].map((a) => a.figures()) };
+  return { checkpoint: o.checkpointPath, samples: o.test.count, output: describeOutput(resolved), trainedAccuracy: trainedCorrect / o.test.count, runtimes: [...acc.values()].map((a) => a.figures()) };
 }

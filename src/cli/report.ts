@@ -181,6 +181,7 @@ export function registerReport(program: Command): void {
       writeFileAtomic(o.out, html);
       const lines = [
         `wrote ${o.out} (${(statSync(o.out).size / 1e6).toFixed(2)} MB; sections: ${REPORT_SECTIONS.map((s) => s.id).join(', ')})`,
+        `output: ${data.model.output}`,
         `trained model ${(data.trainedAccuracy * 100).toFixed(2)} % on ${data.testSamples} test samples; ${data.parity.map((r) => `${r.target ? `${r.runtime} (${r.target})` : r.runtime} agreement ${(r.predictionAgreement * 100).toFixed(2)} %`).join(', ')}`,
         ...data.unavailable.map((u) => `not run: ${u.target ? `${u.runtime} (${u.target})` : u.runtime}: ${u.reason}`),
       ];

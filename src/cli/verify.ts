@@ -15,6 +15,7 @@ const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)} %`;
 function table(r: VerifyReport): string {
   const lines = [
     `${r.checkpoint}: trained model ${pct(r.trainedAccuracy)} on ${r.samples} test samples`,
+    `output: ${r.output} (predicted class: the highest, ties to the lowest class index)`,
     'runtime   accuracy   prediction agreement   equal spike counts   max |Δlogit|   samples/s',
   ];
   for (const f of r.runtimes) {

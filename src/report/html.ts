@@ -49,7 +49,7 @@ function modelSection(d: ReportData): string {
   const facts: [string, string][] = [
     ['checkpoint', m.checkpointPath], ...(m.onnxPath ? [['ONNX model', m.onnxPath] as [string, string]] : []),
     ['network', m.name], ['time steps T', String(m.timeSteps)], ['encoder', m.encoder], ['parameters', m.parameterCount.toLocaleString('en-US')],
-    ['classes', m.classNames.join(', ')], ['test samples in this report', String(d.testSamples)], ['trained model test accuracy', pct(d.trainedAccuracy)],
+    ['classes', m.classNames.join(', ')], ['output (class scores)', `${m.output}; predicted class: the highest score, ties to the lowest class index`], ['test samples in this report', String(d.testSamples)], ['trained model test accuracy', pct(d.trainedAccuracy)],
   ];
   if (m.training) facts.push(['training settings', JSON.stringify(m.training)]);
   return `<table class="facts">${facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
@@ -141,7 +141,7 @@ export function renderReportHtml(data: ReportData, options: RenderOptions = {}):
     'spike-rates': `<p>Spikes per neuron per time step on the ${data.testSamples} test samples, for the trained model and each runtime whose spike counts differ from it by design (hardware targets). Silent: share of neurons that never fired.</p>
 <div class="chart"><canvas id="chart-spike-rates"></canvas></div><div id="spike-rate-table"></div>`,
     rasters: data.rasters.length
-      ? `<p>Per-step spikes of every spiking layer (x: time step, y: neuron) and the readout membrane U[t] per class (its mean over t is the logit), for ${data.rasters.length} test samples, from the raster variant of the exported graph.</p><div class="rasters" id="raster-grid"></div>`
+      ? `<p>Per-step spikes of every spiking layer (x: time step, y: neuron) and the output layer's membrane U[t] per class (class scores: ${escapeHtml(data.model.output)}), for ${data.rasters.length} test samples, from the raster variant of the exported graph.</p><div class="rasters" id="raster-grid"></div>`
       : '<p>No raster samples were recorded.</p>',
     parity: paritySection(data),
     quantization: data.quantization.length

@@ -1,6 +1,7 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import type { Layer } from '../spec/types.ts';
 import { validateSpec } from '../spec/validate.ts';
+import { describeOutput } from '../spec/prediction.ts';
 import type { ReportEpoch, ReportModelInfo } from './types.ts';
 
 /** One readable line per layer, e.g. `conv1: conv2d 12 × 5×5 → [12, 24, 24]`. */
@@ -28,6 +29,7 @@ export function modelInfo(checkpoint: Checkpoint, checkpointPath: string, onnxPa
     timeSteps: spec.timeSteps,
     encoder: spec.encoder.kind,
     classNames: spec.classNames ?? Array.from({ length: resolved.classes }, (_, i) => String(i)),
+    output: describeOutput(resolved),
     parameterCount,
     training: checkpoint.training,
   };

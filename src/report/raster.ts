@@ -9,7 +9,7 @@ import type { RasterSample } from './types.ts';
 
 /**
  * Runs the raster graph (src/compile/raster-graph.ts) in onnxruntime-node on the test samples
- * `indices` and returns each sample's spikes per layer and step and its readout over time.
+ * `indices` and returns each sample's spikes per layer and step and its output layer's membrane over time.
  */
 export async function recordRasters(checkpoint: Checkpoint, test: Dataset, indices: number[]): Promise<RasterSample[]> {
   if (indices.length === 0) return [];
@@ -27,8 +27,14 @@ export async function recordRasters(checkpoint: Checkpoint, test: Dataset, indic
   const membrane = out[READOUT_MEMBRANE_OUTPUT];
   return indices.map((index, b) => {
     const readoutMembrane = Array.from({ length: T }, (_, t) => Array.from(membrane.subarray((t * B + b) * K, (t * B + b + 1) * K)));
+    // The class scores: the mean readout membrane, or the output layer's spike counts.
     const logits = new Float32Array(K);
-    for (const row of readoutMembrane) row.forEach((u, k) => { logits[k] += u / T; });
+    if (resolved.output === 'spikes') {
+      const s = out[rasterOutputName(resolved.blocks[resolved.blocks.length - 1].neuron.name)];
+      for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) logits[k] += s[(t * B + b) * K + k];
+    } else {
+      for (const row of readoutMembrane) row.forEach((u, k) => { logits[k] += u / T; });
+    }
     const spikes = raster.spikingLayers.map(({ name, size }) => {
       const s = out[rasterOutputName(name)];
       const events: [number, number][] = [];

@@ -114,7 +114,7 @@
           })),
         },
         options: {
-          plugins: { title: { display: true, text: 'readout membrane U[t]' }, legend: { labels: { boxWidth: 10, font: { size: 10 } } } },
+          plugins: { title: { display: true, text: 'output layer membrane U[t]' }, legend: { labels: { boxWidth: 10, font: { size: 10 } } } },
           scales: { x: { title: { display: true, text: 'time step' } } },
         },
       });

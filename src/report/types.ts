@@ -16,6 +16,8 @@ export interface ReportModelInfo {
   timeSteps: number;
   encoder: string;
   classNames: string[];
+  /** What the class scores are, e.g. `spike counts of layer 'clif2' over 8 steps`. */
+  output: string;
   parameterCount: number;
   /** Training settings as recorded in the checkpoint. */
   training?: Record<string, unknown>;
@@ -48,7 +50,7 @@ export interface RasterSample {
   prediction: number;
   /** Per spiking layer (network order): the spikes as [time step, neuron] pairs. */
   spikes: { layer: string; neurons: number; events: [number, number][] }[];
-  /** Readout membrane U[t] per step, `[T][classes]`; its mean over t is the logits. */
+  /** The output layer's membrane U[t] per step, `[T][classes]` (for a readout, its mean over t is the logits). */
   readoutMembrane: number[][];
 }
 

@@ -13,6 +13,8 @@ const $ = (id) => document.getElementById(id);
 const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const PARITY_BATCH = 100;
 
+// The predicted class: the highest score, ties to the lowest class index (as every snn-export runtime;
+// spike-count logits tie often).
 function argmax(v, offset, n) {
   let best = 0;
   for (let k = 1; k < n; k++) if (v[offset + k] > v[offset + best]) best = k;
@@ -127,13 +129,13 @@ const lastLayer = info.spikingLayers[info.spikingLayers.length - 1];
 const readoutChart = new Chart($('chart-readout'), {
   type: 'line',
   data: { labels: Array.from({ length: T }, (_, t) => t), datasets: info.classNames.map((n, k) => ({ label: n, data: [], borderColor: palette[k % 10], backgroundColor: palette[k % 10], pointRadius: 0, borderWidth: 1 })) },
-  options: { plugins: { title: { display: true, text: 'readout membrane U[t] per class (mean over t = logit)' }, legend: { labels: { boxWidth: 10 } } }, scales: { x: { title: { display: true, text: 'time step' } } } },
+  options: { plugins: { title: { display: true, text: info.output === 'spikes' ? `membrane U[t] of the output layer per class (logits: ${info.outputDescription})` : 'readout membrane U[t] per class (mean over t = logit)' }, legend: { labels: { boxWidth: 10 } } }, scales: { x: { title: { display: true, text: 'time step' } } } },
 });
 const spikeChart = new Chart($('chart-spikes'), {
   type: 'scatter',
   data: { datasets: [{ label: lastLayer ? lastLayer.name : 'no spiking layer', data: [], pointStyle: 'rect', pointRadius: 1.5, borderWidth: 0, backgroundColor: 'rgba(20,20,20,.8)' }] },
   options: {
-    plugins: { title: { display: true, text: `spikes over time${lastLayer ? ` of ${lastLayer.name}, the layer that feeds the readout` : ''}` }, tooltip: { enabled: false } },
+    plugins: { title: { display: true, text: `spikes over time${lastLayer ? ` of ${lastLayer.name}, ${info.output === 'spikes' ? 'the output layer (logits = its spike counts)' : 'the layer that feeds the readout'}` : ''}` }, tooltip: { enabled: false } },
     scales: {
       x: { min: -0.5, max: T - 0.5, title: { display: true, text: 'time step' }, afterBuildTicks: (axis) => { axis.ticks = Array.from({ length: T }, (_, t) => ({ value: t })); } },
       y: { min: 0, max: lastLayer ? lastLayer.size : 1, reverse: true, title: { display: true, text: 'neuron' } },
@@ -147,7 +149,7 @@ async function classify(input, what) {
   const logits = out.logits.data;
   const p = argmax(logits, 0, K);
   $('prediction').textContent = `prediction: ${info.classNames[p]}`;
-  $('input-note').textContent = `${what}; logits ${Array.from(logits, (v) => v.toFixed(2)).join(', ')}`;
+  $('input-note').textContent = `${what}; logits (${info.outputDescription}) ${Array.from(logits, (v) => (info.output === 'spikes' ? String(v) : v.toFixed(2))).join(', ')}`;
   const u = raster.readout_membrane.data;
   readoutChart.data.datasets.forEach((d, k) => {
     d.data = Array.from({ length: T }, (_, t) => u[t * K + k]);
