@@ -19,16 +19,24 @@ import { validateSpec } from '../src/spec/validate.ts';
 import { Random } from '../src/util/random.ts';
 import { HwSimulator, argmax, logitsOf } from '../runtimes/hwsim/simulator.ts';
 
-/** A direct-encoded conv network with pooling, on a profile with a synaptic delay, and payload-carrying rate events. */
-function makeBundle(target: string, withPayloads: boolean): EventBundle {
-  const spec: NetworkSpec = {
+/** The spec with no bias on any weighted layer (what a target without the C-LIF's bias, loihi2, needs). */
+const noBias = (s: NetworkSpec): NetworkSpec => ({ ...s, layers: s.layers.map((l) => (l.kind === 'dense' || l.kind === 'conv2d' ? { ...l, bias: false } : l)) });
+
+/**
+ * A direct-encoded conv network with pooling, on a profile with a synaptic delay, and payload-carrying rate events;
+ * without biases on a target that refuses them, and with `spikes` the last layer spikes instead of the readout.
+ */
+function makeBundle(target: string, withPayloads: boolean, output: 'membrane' | 'spikes' = 'membrane'): EventBundle {
+  const last = output === 'spikes' ? { kind: 'clif' as const, alpha: 0.6, beta: 0.9, reset: 'zero' as const } : { kind: 'readout' as const, alpha: 0.6, beta: 0.9 };
+  let spec: NetworkSpec = {
     version: 1, name: 'tiny', inputShape: [1, 10, 10], encoder: { kind: 'direct' }, timeSteps: 8, classNames: ['a', 'b', 'c', 'd'],
     layers: [
       { kind: 'conv2d', channels: 3, kernel: 3 }, { kind: 'clif', alpha: 0.5, beta: 0.8, reset: 'zero' },
       { kind: 'conv2d', channels: 4, kernel: 3 }, { kind: 'maxpool', size: 2 }, { kind: 'clif', alpha: 0.7, beta: 0.9, reset: 'zero' },
-      { kind: 'flatten' }, { kind: 'dense', units: 4 }, { kind: 'readout', alpha: 0.6, beta: 0.9 },
+      { kind: 'flatten' }, { kind: 'dense', units: 4 }, last,
     ],
   };
+  if (loadProfile(target).bias.supported?.value === false) spec = noBias(spec);
   const resolved = validateSpec(spec);
   const params = initParams(resolved, 9, 3);
   const { network, placement, report } = quantizeNetwork(resolved, params, loadProfile(target));
@@ -46,8 +54,8 @@ function makeBundle(target: string, withPayloads: boolean): EventBundle {
 }
 
 test('a bundle decodes to what was written and re-encodes to the same bytes', () => {
-  for (const [target, payloads] of [['loihi2', false], ['generic-int8', true]] as const) {
-    const bundle = makeBundle(target, payloads);
+  for (const [target, payloads, output] of [['loihi2', false, 'membrane'], ['generic-int8', true, 'membrane'], ['loihi2', false, 'spikes'], ['generic-int8', true, 'spikes']] as const) {
+    const bundle = makeBundle(target, payloads, output);
     const bytes = encodeBundle(bundle);
     const decoded = decodeBundle(bytes, 'mem.bundle');
     assert.deepEqual(Buffer.from(encodeBundle(decoded)), Buffer.from(bytes), `${target}: re-encoding changed the bytes`);
@@ -57,10 +65,62 @@ test('a bundle decodes to what was written and re-encodes to the same bytes', ()
     assert.deepEqual(decoded.report, bundle.report);
     // The decoded network and events reproduce the stored expected outputs.
     const sim = new HwSimulator(decoded.network);
-    for (const s of decoded.samples) assert.deepEqual(sim.run(s.events).readoutSum, s.expected.readoutSum);
+    for (const s of decoded.samples) {
+      const r = sim.run(s.events);
+      assert.deepEqual(r.readoutSum, s.expected.readoutSum);
+      assert.deepEqual(r.spikeCounts, s.expected.spikeCounts);
+    }
     assert.ok(decoded.samples.some((s) => s.events.addresses.length > 0), 'the samples carry events');
     assert.equal(decoded.network.layers[0].placement.delaySteps, target === 'loihi2' ? 1 : 0);
+    assert.equal(decoded.network.output, output);
+    if (output === 'spikes') {
+      // Class scores are the output layer's spike counts; the readout sum is empty.
+      assert.equal(decoded.network.layers.at(-1)!.readout, false);
+      for (const s of decoded.samples) {
+        assert.equal(s.expected.readoutSum.length, 0);
+        assert.equal(s.expected.spikeCounts.length, 2);
+        assert.equal(s.expected.predicted, argmax(s.expected.spikeCounts[1]));
+      }
+    }
   }
+});
+
+test('a loihi2 bundle states each layer in Lava terms: du = iDecay − 1, dv, vth, no bias, and its read window in Lava steps', () => {
+  const type = protobuf.loadSync(join(import.meta.dirname, '..', 'exporters', 'events', 'bundle.proto')).lookupType('snn_export.events.v1.Bundle');
+  const bytes = encodeBundle(makeBundle('loihi2', false));
+  const m = type.toObject(type.decode(bytes.subarray(0, bytes.length - 5)), { defaults: true, arrays: true }) as Record<string, any>;
+  // T = 8; the conv layer is chip layer 1 (one Dense delay), the readout chip layer 2.
+  assert.equal(m.network.chipSteps, 10);
+  assert.equal(m.network.output, 'membrane');
+  const [conv, readout] = m.network.layers;
+  // alpha 0.7: iDecay = round(4096 · 0.3) = 1229, du = 1228; beta 0.9: dv = round(4096 · 0.1) = 410.
+  assert.deepEqual({ du: conv.lava.du, dv: conv.lava.dv, first: conv.lava.firstReadStep, last: conv.lava.lastReadStep }, { du: 1228, dv: 410, first: 2, last: 9 });
+  assert.deepEqual(conv.lava.vth, conv.threshold);
+  assert.equal(conv.lava.biasMant, 0);
+  assert.equal(conv.lava.weightExp, 0);
+  assert.deepEqual(readout.lava.vth, [131071, 131071, 131071, 131071], 'the readout is a LIF at the largest 17-bit vth');
+  assert.deepEqual([readout.lava.firstReadStep, readout.lava.lastReadStep], [3, 10]);
+  // Profiles whose arithmetic is not Lava's state no Lava terms.
+  const other = encodeBundle(makeBundle('generic-int8', true));
+  const o = type.toObject(type.decode(other.subarray(0, other.length - 5)), { defaults: true }) as Record<string, any>;
+  assert.equal(o.network.layers[0].lava, null);
+});
+
+test('loihi2 refuses a chip layer with a bias, naming the layer and the way out; the host layer may keep its bias', () => {
+  const spec: NetworkSpec = {
+    version: 1, name: 'b', inputShape: [6], encoder: { kind: 'direct' }, timeSteps: 4,
+    layers: [{ kind: 'dense', units: 5 }, { kind: 'clif', alpha: 0.5, beta: 0.5, reset: 'zero' }, { kind: 'dense', units: 3, name: 'fc2' }, { kind: 'readout', alpha: 0.5, beta: 0.5 }],
+  };
+  const resolved = validateSpec(spec);
+  const params = initParams(resolved, 1, 1);
+  assert.throws(() => quantizeNetwork(resolved, params, loadProfile('loihi2')), (e: unknown) => e instanceof SnnError && e.kind === 'doesNotFit'
+    && /^the network does not fit loihi2: layer 3 \(dense 'fc2'\) has a bias .*membrane.*snn-export train --target loihi2, or "bias": false/.test(e.message) && !e.message.includes('\n'));
+  // An all-zero bias is no bias.
+  params.get('fc2.bias')!.data.fill(0);
+  assert.doesNotThrow(() => quantizeNetwork(resolved, params, loadProfile('loihi2')));
+  const noChipBias = { ...spec, layers: spec.layers.map((l, i) => (i === 2 ? { ...l, bias: false } : l)) };
+  const r2 = validateSpec(noChipBias);
+  assert.doesNotThrow(() => quantizeNetwork(r2, initParams(r2, 1, 1), loadProfile('loihi2')));
 });
 
 function refusedAs(bytes: Uint8Array, kind: 'malformedInput' | 'incompatibleVersion', pattern: RegExp): void {
@@ -112,6 +172,10 @@ test('well-formed protobuf that breaks the format is refused naming the field', 
   refusedAs(tampered((m) => { m.samples[0].address[0] = 10_000; }), 'malformedInput', /sample 0: event 0 at address 10000, the input has 192 addresses/);
   refusedAs(tampered((m) => { m.samples[1].time[0] = 99; }), 'malformedInput', /sample 1: event 0 at step 99/);
   refusedAs(tampered((m) => { m.profile.json = m.profile.json.replace('"wrap-once"', '"wrap-twice"'); }), 'malformedInput', /embedded profile 'loihi2'.*state\.current\.overflow/);
+  refusedAs(tampered((m) => { m.network.output = 'votes'; }), 'malformedInput', /network output "votes" is not 'membrane' or 'spikes'/);
+  refusedAs(tampered((m) => { m.network.chipSteps += 1; }), 'malformedInput', /field 'network\.chip_steps' is 11, the layers' delays give 10/);
+  refusedAs(tampered((m) => { m.network.layers[0].lava.du += 1; }), 'malformedInput', /layer 1 \('clif2'\): its Lava terms .* disagree/);
+  refusedAs(tampered((m) => { m.network.layers[1].readout = false; }), 'malformedInput', /the last chip layer is not a readout, but the output is 'membrane'/);
 });
 
 test('snn-export simulate refuses a corrupted bundle with one line and exit code 3, and runs a good one', () => {
@@ -140,7 +204,7 @@ test("the 'events' exporter writes a bundle of MNIST test samples that the simul
   const exporter = EXPORTERS.events;
   const dir = mkdtempSync(join(tmpdir(), 'export-'));
   for (const encoder of [{ kind: 'direct' as const }, { kind: 'rate' as const, seed: 3 }]) {
-    const spec = BUILTIN_ARCHITECTURES.fc({ alpha: 0.9, beta: 0.8, timeSteps: 6, encoder, reset: 'zero' });
+    const spec = noBias(BUILTIN_ARCHITECTURES.fc({ alpha: 0.9, beta: 0.8, timeSteps: 6, encoder, reset: 'zero' }));
     const checkpoint = { spec, params: initParams(validateSpec(spec), 1, 2), history: [] };
     const out = join(dir, `${encoder.kind}.bundle`);
     const summary = await exporter.export(checkpoint, out, { target: 'loihi2', samples: '4' }, 'mem.safetensors');

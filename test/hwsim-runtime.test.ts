@@ -15,8 +15,9 @@ import { Random } from '../src/util/random.ts';
 
 const layers: NetworkSpec['layers'] = [
   { kind: 'flatten' }, { kind: 'dense', units: 24 }, { kind: 'clif', alpha: 0.6, beta: 0.8, reset: 'zero' },
-  { kind: 'dense', units: 16 }, { kind: 'clif', alpha: 0.6, beta: 0.8, reset: 'zero' },
-  { kind: 'dense', units: 5 }, { kind: 'readout', alpha: 0.6, beta: 0.8 },
+  // No bias on the chip layers: loihi2 refuses them (its bias enters the membrane); the host layer keeps its own.
+  { kind: 'dense', units: 16, bias: false }, { kind: 'clif', alpha: 0.6, beta: 0.8, reset: 'zero' },
+  { kind: 'dense', units: 5, bias: false }, { kind: 'readout', alpha: 0.6, beta: 0.8 },
 ];
 
 function checkpoint(encoder: NetworkSpec['encoder']): Checkpoint {

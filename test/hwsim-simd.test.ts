@@ -57,11 +57,12 @@ for (const target of ['generic-int8', 'loihi2', 'generic-int16']) {
   test(`hwsim SIMD (int16 groups, unordered inputs, SIMD max pool) equals the JavaScript path on ${target}`, () => {
     const profile = loadProfile(target);
     const rng = new Random(target.length * 104729);
+    const bias = profile.bias.supported?.value !== false;
     const spec: NetworkSpec = {
       version: 1, name: 'groups', inputShape: [40, 9, 9], encoder: { kind: 'rate', seed: 1 }, timeSteps: 6,
       layers: [
-        { kind: 'conv2d', channels: 20, kernel: 3, padding: 1 }, { kind: 'maxpool', size: 2 }, { kind: 'clif', alpha: 0.5, beta: 0.9, theta: 1, reset: profile.reset.modes[0] },
-        { kind: 'flatten' }, { kind: 'dense', units: 12 }, { kind: 'readout', alpha: 0.5, beta: 0.9 },
+        { kind: 'conv2d', channels: 20, kernel: 3, padding: 1, bias }, { kind: 'maxpool', size: 2 }, { kind: 'clif', alpha: 0.5, beta: 0.9, theta: 1, reset: profile.reset.modes[0] },
+        { kind: 'flatten' }, { kind: 'dense', units: 12, bias }, { kind: 'readout', alpha: 0.5, beta: 0.9 },
       ],
     };
     const resolved = validateSpec(spec);

@@ -20,9 +20,13 @@ test('snn-export profiles lists every target with its arithmetic and limits', ()
 test('snn-export profiles NAME shows every number with its source or assumption; an unknown name is a usage error', () => {
   const r = profiles('loihi2');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /max +254 +source: targets\.md §3\.2/);
-  assert.match(r.stdout, /exponent min +-8 +ASSUMPTION: /);
-  assert.match(r.stdout, /current overflow +wrap-once +source: loihi-bitacc\.md/);
+  assert.match(r.stdout, /max +254 +source: docs\/hardware\.md, Loihi 2/);
+  assert.match(r.stdout, /exponent min +0 +source: lava-dl netx/);
+  assert.match(r.stdout, /current overflow +wrap-once +source: docs\/hardware\.md/);
+  assert.match(r.stdout, /bias supported +false +source: /);
+  assert.match(r.stdout, /readout threshold +131071 +source: /);
+  const darwin = profiles('darwin3');
+  assert.ok(!/ASSUMPTION: undefined|source: undefined/.test(darwin.stdout), 'every row has its provenance');
   const json = profiles('speck', '--json');
   assert.equal(JSON.parse(json.stdout).limits.cores.value, 9);
   const bad = profiles('loihi3');

@@ -14,6 +14,8 @@ import type { StepEvents } from '../../src/quantize/input-events.ts';
 import type { LayerQuantizationReport, QuantizedLayer, QuantizedNetwork } from '../../src/quantize/quantize.ts';
 import { weightBits } from '../../src/quantize/profile.ts';
 import { checkQuantizedNetwork } from '../../src/quantize/quantize.ts';
+import { chipSteps } from '../../src/quantize/chip-time.ts';
+import { lavaLayerTerms, lavaMismatch } from '../../src/quantize/lava-terms.ts';
 import { SPEC_LIMITS } from '../../src/spec/limits.ts';
 import type { Encoder } from '../../src/spec/types.ts';
 import { shapeSize } from '../../src/spec/validate.ts';
@@ -73,7 +75,7 @@ const ENCODERS: Encoder['kind'][] = ['direct', 'rate', 'events'];
 
 type Message = Record<string, any>;
 
-function layerMessage(l: QuantizedLayer, r: LayerQuantizationReport): Message {
+function layerMessage(l: QuantizedLayer, r: LayerQuantizationReport, net: QuantizedNetwork): Message {
   return {
     name: l.name,
     weightedName: l.weightedName,
@@ -113,6 +115,7 @@ function layerMessage(l: QuantizedLayer, r: LayerQuantizationReport): Message {
       scaleMin: r.scaleMin,
       scaleMax: r.scaleMax,
     },
+    lava: lavaMismatch(net.profile) === null ? lavaLayerTerms(net, l) : undefined,
   };
 }
 
@@ -175,8 +178,10 @@ export function encodeBundle(bundle: EventBundle): Uint8Array {
       classNames: bundle.classNames,
       hostLayers: net.hostLayers,
       inputShape: net.inputShape,
-      layers: net.layers.map((l, i) => layerMessage(l, bundle.report[i])),
+      layers: net.layers.map((l, i) => layerMessage(l, bundle.report[i], net)),
       coresUsed: net.coresUsed,
+      output: net.output,
+      chipSteps: chipSteps(net),
     },
     sampleCount: bundle.samples.length,
     samples: bundle.samples.map((s) => sampleMessage(s, spiking)),
@@ -267,7 +272,8 @@ function sampleFrom(m: Message, net: QuantizedNetwork, where: string): BundleSam
   counts.forEach((c, i) => {
     if (c.counts.length !== shapeSize(spiking[i].outShape)) throw malformed(at, `expected spike counts of layer '${c.layer}' hold ${c.counts.length} values for ${shapeSize(spiking[i].outShape)} neurons`);
   });
-  if ((ex.readoutSum ?? []).length !== net.classes) throw malformed(at, `expected readout of ${(ex.readoutSum ?? []).length} values for ${net.classes} classes`);
+  const readoutValues = net.output === 'spikes' ? 0 : net.classes;
+  if ((ex.readoutSum ?? []).length !== readoutValues) throw malformed(at, `expected readout of ${(ex.readoutSum ?? []).length} values, the network's ${net.output} output has ${readoutValues}`);
   return {
     index: m.index,
     label: m.label,
@@ -298,12 +304,15 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
   const nm = m.network;
   checkBundleLimits(m, where);
   if (!ENCODERS.includes(nm.encoder)) throw malformed(where, `network encoder ${JSON.stringify(nm.encoder)} is not one of ${ENCODERS.join(', ')}`);
+  const output = nm.output === '' || nm.output === 'membrane' ? 'membrane' : nm.output === 'spikes' ? 'spikes' : undefined;
+  if (output === undefined) throw malformed(where, `network output ${JSON.stringify(nm.output)} is not 'membrane' or 'spikes'`);
   const network: QuantizedNetwork = {
     profile,
     name: nm.name,
     timeSteps: nm.timeSteps,
     encoder: nm.encoder,
     classes: nm.classes,
+    output,
     hostLayers: [...nm.hostLayers],
     inputShape: [...nm.inputShape],
     layers: nm.layers.map((l: Message, i: number) => layerFrom(l, `${where}: layer ${i + 1}`)),
@@ -311,6 +320,7 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
   };
   if (network.timeSteps < 1) throw malformed(where, 'the network runs 0 time steps');
   checkQuantizedNetwork(network, where);
+  checkDerivedFields(nm, network, where);
   if (m.samples.length !== m.sampleCount) throw malformed(where, `holds ${m.samples.length} samples, its header says ${m.sampleCount}`);
   return {
     generator: m.generator,
@@ -319,6 +329,23 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
     classNames: [...nm.classNames],
     samples: m.samples.map((s: Message) => sampleFrom(s, network, where)),
   };
+}
+
+/**
+ * Refuses a file whose derived fields (chip steps, the Lava terms) disagree with its network, so
+ * that a Lava run set up from them runs the network the samples' expected outputs come from.
+ */
+function checkDerivedFields(nm: Message, net: QuantizedNetwork, where: string): void {
+  if (nm.chipSteps !== 0 && nm.chipSteps !== chipSteps(net)) throw malformed(where, `field 'network.chip_steps' is ${nm.chipSteps}, the layers' delays give ${chipSteps(net)}`);
+  const lava = lavaMismatch(net.profile) === null;
+  net.layers.forEach((l, i) => {
+    const m = nm.layers[i].lava;
+    if (!m) return;
+    if (!lava) throw malformed(where, `layer ${i + 1} ('${l.name}') states Lava terms, but the embedded profile's arithmetic is not Lava's`);
+    const want = lavaLayerTerms(net, l);
+    const got = { du: m.du, dv: m.dv, vth: [...m.vth], biasMant: m.biasMant, biasExp: m.biasExp, weightExp: m.weightExp, firstReadStep: m.firstReadStep, lastReadStep: m.lastReadStep };
+    if (JSON.stringify(got) !== JSON.stringify(want)) throw malformed(where, `layer ${i + 1} ('${l.name}'): its Lava terms ${JSON.stringify(got)} disagree with its integers, which give ${JSON.stringify(want)}`);
+  });
 }
 
 /**

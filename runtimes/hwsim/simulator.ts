@@ -2,17 +2,19 @@
  * The integer hardware simulator: runs a `QuantizedNetwork` on spike events, time-stepped and
  * event-driven, with the arithmetic of its profile reproduced exactly.
  *
- * Per logical step t, layer by layer (a profile's synaptic delay only relabels chip steps, see
- * `LayerPlacement.delaySteps`; the bias enters the current like the weighted input, so the
- * relabelling is exact):
+ * Per logical step t, layer by layer. A profile's synaptic delay (Loihi: one chip step per
+ * layer) only relabels steps: layer l computes logical step t at chip step t + delaySteps(l)
+ * (`LayerPlacement.delaySteps`, src/quantize/chip-time.ts). The relabelling is exact because every
+ * state starts at zero and nothing enters a layer but its weighted input and a bias on the current
+ * (a target whose bias would act from chip step 0 on the membrane refuses biases: bias.supported):
  *
  *   acc   = Σ over input events (i, p) of w[j, i]·p      only the targets of each event are touched
  *   z     = ((acc shifted by e) << inputShift) + bias     e ≥ 0: left shift; e < 0: flooring right shift
  *   z     = max or sum of z over the pooling window       (if the layer pools its synaptic input)
  *   I     = overflow_I(decay_I(I) + z)
  *   U     = overflow_V(decay_V(V) + I)
- *   spike = U > threshold << thresholdShift               (not for the readout)
- *   V     = 0 | U − (threshold << thresholdShift) | U     reset zero | subtract | readout
+ *   spike = U > threshold << thresholdShift               (the readout: only with threshold.readout)
+ *   V     = 0 | U − (threshold << thresholdShift) | U     reset zero | subtract | readout that did not fire
  *
  * With `intermediate: int32` (Lava) acc, the shifted sum, z, and both sums before the overflow
  * rule wrap as 32-bit integers. The work per step is one pass over the neurons (decay cannot be
@@ -32,7 +34,10 @@ import { Arena, arenaBytes } from './scatter-wasm.ts';
 
 /** What one simulated sample produces. */
 export interface SimulationResult {
-  /** Σ over t of the readout membrane U[t], integer state units, per readout neuron. */
+  /**
+   * Σ over t of the readout membrane V[t] (after a readout reset, as a chip reads it), integer
+   * state units, per readout neuron; empty for a network with spiking outputs.
+   */
   readoutSum: Float64Array;
   /** Spike counts per neuron, per spiking chip layer (in order). */
   spikeCounts: Uint32Array[];
@@ -42,8 +47,11 @@ export interface SimulationResult {
   inputEvents: number;
 }
 
-/** Sees one layer after one step (for tests and traces); the arrays are the simulator's own, valid only during the call. */
-export type StepObserver = (t: number, layer: number, spikes: Uint32Array, current: ArrayLike<number>, membrane: ArrayLike<number>) => void;
+/**
+ * Sees one layer after one logical step t, which the chip computes at `chipStep` (t plus the
+ * layer's delay); for tests and traces. The arrays are the simulator's own, valid only during the call.
+ */
+export type StepObserver = (t: number, layer: number, spikes: Uint32Array, current: ArrayLike<number>, membrane: ArrayLike<number>, chipStep: number) => void;
 
 /**
  * Everything about a layer the inner loops need, precomputed once. The weighted sum is a
@@ -260,7 +268,8 @@ export class HwSimulator {
       const pooledCount = simd && q.pool?.kind === 'max' && q.pool.size === 2 && q.kind === 'conv2d' ? (size / out) * padded : 0;
       const pooledPtr = arena.alloc(pooledCount);
       const spikesPtr = arena.alloc(size);
-      const fire = new Float64Array(out);
+      // A readout without a threshold never fires.
+      const fire = new Float64Array(out).fill(q.readout ? Infinity : 0);
       for (let c = 0; c < q.threshold.length; c++) fire[c] = q.threshold[c] * shift;
       return {
         q, paddedChannels: padded, lanes16, weightsPtr, accPtr, acc16Ptr, pooledPtr, pooled: arena.int32(pooledPtr, pooledCount), offsetsPtr, runsPtr, spikesPtr,
@@ -309,8 +318,8 @@ export class HwSimulator {
   run(input: StepEvents, observe?: StepObserver): SimulationResult {
     const layers = this.kernels;
     const spikeCounts = layers.filter((k) => !k.q.readout).map((k) => new Uint32Array(k.size));
-    const readout = layers[layers.length - 1];
-    const readoutSum = new Float64Array(readout.size);
+    const last = layers[layers.length - 1];
+    const readoutSum = new Float64Array(last.q.readout ? last.size : 0);
     for (const k of layers) { k.current.fill(0); k.membrane.fill(0); }
     let maxPayload = 1;
     if (input.payloads) for (let e = 0; e < input.payloads.length; e++) maxPayload = Math.max(maxPayload, Math.abs(input.payloads[e]));
@@ -332,7 +341,7 @@ export class HwSimulator {
         }
         if (k.accStale) { k.acc.fill(0); k.accStale = false; }
         this.updateNeurons(k, readoutSum);
-        if (observe) observe(t, l, k.spikes.subarray(0, k.q.readout ? 0 : k.spikeCount), k.current, k.membrane);
+        if (observe) observe(t, l, k.spikes.subarray(0, k.q.readout ? 0 : k.spikeCount), k.current, k.membrane, t + k.q.placement.delaySteps);
         if (!k.q.readout) {
           const counts = spikeCounts[l];
           for (let i = 0; i < k.spikeCount; i++) counts[k.spikes[i]]++;
@@ -561,7 +570,7 @@ export class HwSimulator {
       return;
     }
     for (let c = 0, j = 0; c < q.channels; c++) {
-      const f = readout ? 0 : fire[c];
+      const f = fire[c];
       for (const end = j + perChannel; j < end; j++) {
         let cur: number, decayedV: number;
         const i = I[j], v = V[j];
@@ -582,8 +591,9 @@ export class HwSimulator {
         if (mem < mMin || mem > mMax) mem = overflow(mem, mr);
         I[j] = cur;
         if (readout) {
-          V[j] = mem;
-          readoutSum[j] += mem;
+          // A readout fires only on a target that runs it as a neuron (threshold.readout), and is then read after its reset.
+          V[j] = mem > f ? 0 : mem;
+          readoutSum[j] += V[j];
         } else if (mem > f) {
           spikes[count++] = j;
           let after = zero ? 0 : mem - f;
@@ -610,8 +620,15 @@ function accumulatorBound(q: QuantizedLayer): number {
   return bound;
 }
 
-/** Mean readout membrane per class in float units (the logits), from a result. */
+/**
+ * The class scores of a result: the mean readout membrane per class in float units (the logits),
+ * or for spiking outputs the output layer's spike counts.
+ */
 export function logitsOf(net: QuantizedNetwork, result: SimulationResult, out: Float32Array = new Float32Array(net.classes), offset = 0): Float32Array {
+  if (net.output === 'spikes') {
+    out.set(result.spikeCounts[result.spikeCounts.length - 1], offset);
+    return out;
+  }
   const readout = net.layers[net.layers.length - 1];
   const perChannel = result.readoutSum.length / readout.channels;
   for (let j = 0; j < result.readoutSum.length; j++) {

@@ -21,7 +21,7 @@ function summary(p: HardwareProfile): string {
   return [
     `${p.name.padEnd(15)}${p.title}`,
     `${''.padEnd(15)}weights ${Math.ceil(weightBits(p) - 1e-9)}-bit [${val(p.weights.min)}, ${val(p.weights.max)}]${val(p.weights.step) > 1 ? ` step ${val(p.weights.step)}` : ''} ${p.weights.scaling}; current ${val(p.state.current.bits)}-bit ${p.state.current.overflow}, membrane ${val(p.state.membrane.bits)}-bit ${p.state.membrane.overflow}`,
-    `${''.padEnd(15)}decay ${decayText(p)}; reset ${p.reset.modes.join('/')}; neurons ${p.neuronModels.models.join('/')}; layers ${p.layerKinds.kinds.join('/')}`,
+    `${''.padEnd(15)}decay ${decayText(p)}; reset ${p.reset.modes.join('/')}; neurons ${p.neuronModels.models.join('/')}; layers ${p.layerKinds.kinds.join('/')}${p.bias.supported?.value === false ? '; no bias' : ''}`,
     `${''.padEnd(15)}limits: ${limits.length ? limits.join(', ') : 'none'}`,
   ].join('\n');
 }
@@ -38,6 +38,7 @@ function details(p: HardwareProfile): string {
   row('input shift', p.synapse.inputShift); row('delay steps', p.synapse.delaySteps);
   lines.push(`  ${'intermediate sums'.padEnd(26)}${p.synapse.intermediate.padEnd(12)} ${p.synapse.intermediateSource ? `source: ${p.synapse.intermediateSource}` : `ASSUMPTION: ${p.synapse.intermediateAssumption}`}`);
   row('bias bits', p.bias.bits);
+  if (p.bias.supported) row('bias supported', p.bias.supported);
   lines.push('state');
   for (const [name, r] of [['current', p.state.current], ['membrane', p.state.membrane]] as const) {
     row(`${name} bits`, r.bits);
@@ -48,6 +49,7 @@ function details(p: HardwareProfile): string {
   if (p.decay.kind === 'shift') row('max shift', p.decay.max);
   lines.push('threshold');
   row('max', p.threshold.max); row('shift', p.threshold.shift);
+  if (p.threshold.readout) row('readout threshold', p.threshold.readout);
   lines.push(`reset: ${p.reset.modes.join(', ')} (${provenance(p.reset)})`);
   lines.push(`neuron models: ${p.neuronModels.models.join(', ')} (${provenance(p.neuronModels)})`);
   lines.push(`layer kinds: ${p.layerKinds.kinds.join(', ')} (${provenance(p.layerKinds)})`);

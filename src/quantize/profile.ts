@@ -114,14 +114,23 @@ export interface HardwareProfile {
     /** Time steps each weighted layer adds on the chip (Lava's Dense: 1). The simulator runs in logical time. */
     delaySteps: Sourced;
   };
-  /** The bias is an integer in state units added to the synaptic input every step. */
-  bias: { bits: Sourced };
+  /**
+   * The bias is an integer in state units added to the synaptic input every step. `supported`
+   * false: the target's bias is not the C-LIF's (Loihi adds it to the membrane), so a chip layer
+   * with a nonzero bias is refused.
+   */
+  bias: { bits: Sourced; supported?: Sourced<boolean> };
   state: { current: StateRegister; membrane: StateRegister };
   decay: DecaySpec;
   threshold: {
     max: Sourced;
     /** Spike when membrane > threshold << shift (Loihi: 6). */
     shift: Sourced;
+    /**
+     * The readout runs as a spiking neuron with this threshold (a Lava LIF: it resets to zero when
+     * membrane > readout << shift); absent: the readout never fires.
+     */
+    readout?: Sourced;
   };
   reset: { modes: ('zero' | 'subtract')[]; source?: string; assumption?: string };
   neuronModels: { models: NeuronModel[]; source?: string; assumption?: string };

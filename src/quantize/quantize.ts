@@ -13,8 +13,8 @@ import { SnnError } from '../errors.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { checkParams } from '../spec/params.ts';
 import type { Encoder, ResetMode } from '../spec/types.ts';
-import type { Block, ResolvedSpec } from '../spec/validate.ts';
-import { shapeSize, validateSpec } from '../spec/validate.ts';
+import type { Block, OutputKind, ResolvedSpec } from '../spec/validate.ts';
+import { describe, shapeSize, validateSpec } from '../spec/validate.ts';
 import type { Tensor } from '../util/tensor.ts';
 import type { FeasibilityOptions, LayerPlacement, Placement } from './feasibility.ts';
 import { checkFeasibility } from './feasibility.ts';
@@ -48,11 +48,16 @@ export interface QuantizedLayer {
   weightExponent: number;
   /** Bias per output channel in state units (before pooling), or null. */
   bias: Int32Array | null;
+  /** The non-spiking readout (the last layer of a `membrane` network). */
   readout: boolean;
   /** Current and membrane decay in the profile's representation (fraction: d of 2^bits; shift: dash; none: 0). */
   currentDecay: number;
   membraneDecay: number;
-  /** Threshold per output channel (compared as membrane > threshold << thresholdShift); empty for the readout. */
+  /**
+   * Threshold per output channel (compared as membrane > threshold << thresholdShift). For the
+   * readout: empty (it never fires), or the profile's `threshold.readout` when the target runs the
+   * readout as a neuron that fires and resets above it (Loihi).
+   */
   threshold: Int32Array;
   reset: ResetMode;
   /** State units per float unit, per output channel. */
@@ -69,6 +74,11 @@ export interface QuantizedNetwork {
   timeSteps: number;
   encoder: Encoder['kind'];
   classes: number;
+  /**
+   * What the class scores are: `membrane`, the last layer is the readout (scores: its summed
+   * membrane); `spikes`, the last layer spikes (scores: its spike counts, ties to the lowest class).
+   */
+  output: OutputKind;
   /** Neuron layers that run in float on the host (the `direct` encoder), by name. */
   hostLayers: string[];
   /** Shape of the chip's input events' address space. */
@@ -202,6 +212,7 @@ function quantizeBlock(block: Block, params: Map<string, Tensor>, profile: Hardw
   const preScale = (c: number) => kappa[c] * 2 ** (exponent + inputShift);
   let bias: Int32Array | null = null;
   let biasMaxError = 0;
+  if (B && profile.bias.supported?.value === false) refuseBias(block, B, profile);
   if (B) {
     const { min, max } = registerRange(val(profile.bias.bits));
     bias = new Int32Array(channels);
@@ -212,7 +223,9 @@ function quantizeBlock(block: Block, params: Map<string, Tensor>, profile: Hardw
   }
 
   const scale = new Float64Array(channels);
-  const threshold = new Int32Array(readout ? 0 : channels);
+  const readoutThreshold = profile.threshold.readout ? val(profile.threshold.readout) : undefined;
+  const threshold = new Int32Array(readout && readoutThreshold === undefined ? 0 : channels);
+  if (readout && readoutThreshold !== undefined) threshold.fill(readoutThreshold);
   let thresholdError = 0;
   for (let c = 0; c < channels; c++) {
     scale[c] = preScale(c) * poolFactor;
@@ -271,6 +284,17 @@ function quantizeBlock(block: Block, params: Map<string, Tensor>, profile: Hardw
 }
 
 /**
+ * Refuses a chip layer with a nonzero bias on a target whose bias is not the C-LIF's (an all-zero
+ * bias is no bias): the network would not run as it was trained.
+ */
+function refuseBias(block: Block, B: Tensor, profile: HardwareProfile): void {
+  let largest = 0;
+  for (let i = 0; i < B.data.length; i++) largest = Math.max(largest, Math.abs(B.data[i]));
+  if (largest === 0) return;
+  throw new SnnError('doesNotFit', `the network does not fit ${profile.name}: ${describe(block.weighted)} has a bias (largest |b| ${largest.toPrecision(3)}), and ${profile.name} adds its bias to the membrane, not to the current as the trained C-LIF does (bias.supported); train it without biases on its chip layers: snn-export train --target ${profile.name}, or "bias": false on the layer in a --spec`);
+}
+
+/**
  * Checks that the network fits the profile (`doesNotFit` otherwise) and quantizes its chip layers.
  * The host layers (the `direct` encoder) stay in float and are named in `hostLayers`.
  */
@@ -292,6 +316,7 @@ export function quantizeNetwork(resolved: ResolvedSpec, params: Map<string, Tens
       timeSteps: spec.timeSteps,
       encoder: spec.encoder.kind,
       classes: resolved.classes,
+      output: resolved.output,
       hostLayers: placement.hostBlocks.map((b) => b.neuron.name),
       inputShape: placement.chipBlocks[0].inShape,
       layers,
@@ -311,7 +336,10 @@ export function quantizeCheckpoint(checkpoint: Checkpoint, profile: HardwareProf
 export function checkQuantizedNetwork(net: QuantizedNetwork, where: string): void {
   const bad = (what: string): never => { throw new SnnError('malformedInput', `${where}: ${what}`); };
   if (net.layers.length === 0) bad('the network has no chip layers');
-  if (!net.layers[net.layers.length - 1].readout) bad('the last chip layer is not a readout');
+  const last = net.layers[net.layers.length - 1];
+  if (net.output === 'membrane' && !last.readout) bad("the last chip layer is not a readout, but the output is 'membrane'");
+  if (net.output === 'spikes' && last.readout) bad("the last chip layer is a readout, but the output is 'spikes'");
+  net.layers.slice(0, -1).forEach((l, i) => { if (l.readout) bad(`layer ${i + 1} ('${l.name}') is a readout before the last layer`); });
   net.layers.forEach((l, i) => {
     const at = `layer ${i + 1} ('${l.name}')`;
     if (shapeSize(l.weightShape) !== l.weights.length) bad(`${at}: ${l.weights.length} weights for shape [${l.weightShape}]`);
@@ -319,8 +347,9 @@ export function checkQuantizedNetwork(net: QuantizedNetwork, where: string): voi
     const fan = l.kind === 'dense' ? shapeSize(l.inShape) : l.inShape[0] * l.kernel * l.kernel;
     if (l.weights.length !== l.channels * fan) bad(`${at}: ${l.weights.length} weights, expected ${l.channels} × ${fan}`);
     if (l.bias && l.bias.length !== l.channels) bad(`${at}: ${l.bias.length} biases for ${l.channels} channels`);
+    if (l.bias && net.profile.bias.supported?.value === false) bad(`${at}: has a bias, which profile '${net.profile.name}' does not run (bias.supported)`);
     if (l.scale.length !== l.channels) bad(`${at}: ${l.scale.length} scales for ${l.channels} channels`);
-    if (!l.readout && l.threshold.length !== l.channels) bad(`${at}: ${l.threshold.length} thresholds for ${l.channels} channels`);
+    if ((!l.readout || l.threshold.length > 0) && l.threshold.length !== l.channels) bad(`${at}: ${l.threshold.length} thresholds for ${l.channels} channels`);
     if (shapeSize(l.outShape) % l.channels !== 0) bad(`${at}: ${shapeSize(l.outShape)} neurons do not divide into ${l.channels} channels`);
     const prev = i === 0 ? net.inputShape : net.layers[i - 1].outShape;
     if (shapeSize(prev) !== shapeSize(l.inShape)) bad(`${at}: input of ${shapeSize(l.inShape)} values after ${shapeSize(prev)}`);
@@ -332,6 +361,5 @@ export function checkQuantizedNetwork(net: QuantizedNetwork, where: string): voi
     const pooled = l.pool && l.mapShape.length === 3 ? l.mapShape[0] * Math.floor(l.mapShape[1] / l.pool.size) * Math.floor(l.mapShape[2] / l.pool.size) : shapeSize(l.mapShape);
     if (pooled !== shapeSize(l.outShape)) bad(`${at}: ${shapeSize(l.outShape)} neurons after pooling ${shapeSize(l.mapShape)} values`);
   });
-  const last = net.layers[net.layers.length - 1];
-  if (shapeSize(last.outShape) !== net.classes) bad(`the readout has ${shapeSize(last.outShape)} neurons for ${net.classes} classes`);
+  if (shapeSize(last.outShape) !== net.classes) bad(`the output layer has ${shapeSize(last.outShape)} neurons for ${net.classes} classes`);
 }
