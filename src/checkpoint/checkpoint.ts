@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/atomic-write.ts';
 import { parseUntrustedJson, readInput } from '../util/read-input.ts';
 import { shown } from '../util/shown.ts';
 import type { Tensor } from '../util/tensor.ts';
+import { checkpointFile } from './checkpoint-file.ts';
 import { MAX_SAFETENSORS_BYTES, decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 
 /** Checkpoint format version. A reader refuses any other with an `incompatibleVersion` error. */
@@ -40,7 +41,7 @@ export interface EpochRecord {
 /**
  * A trained (or training) network: spec, parameters by name (`<layer>.weight`, `<layer>.bias`),
  * and what is needed to resume and to document the run. Stored in the safetensors layout with
- * everything but tensors as JSON strings in `__metadata__` (DESIGN §6).
+ * everything but tensors as JSON strings in `__metadata__` (docs/formats.md).
  */
 export interface Checkpoint {
   spec: NetworkSpec;
@@ -168,7 +169,11 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
   };
 }
 
-/** Reads a checkpoint file (a regular file of at most 1 GiB) and checks it (`decodeCheckpoint`). */
-export function loadCheckpoint(path: string): Checkpoint {
+/**
+ * Reads a checkpoint file (a regular file of at most 1 GiB), or a pretrained model by name
+ * (`checkpointFile`), and checks it (`decodeCheckpoint`).
+ */
+export function loadCheckpoint(pathOrModel: string): Checkpoint {
+  const path = checkpointFile(pathOrModel);
   return decodeCheckpoint(readInput(path, { what: 'checkpoint', maxBytes: MAX_SAFETENSORS_BYTES }), path);
 }
