@@ -27,6 +27,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'simulate', summary: 'run a spike-event bundle in the bit-exact hardware simulator', load: async () => (await import('./simulate.ts')).registerSimulate },
   { name: 'profiles', summary: 'list the hardware profiles, or show one with its sources', load: async () => (await import('./profiles.ts')).registerProfiles },
   { name: 'recipes', summary: 'list the training recipes (train --recipe NAME), or show one', load: async () => (await import('./recipes.ts')).registerRecipes },
+  { name: 'models', summary: 'list the pretrained models (a model name works wherever a checkpoint path does)', load: async () => (await import('./models.ts')).registerModels },
 ];
 
 /**
