@@ -9,7 +9,7 @@ export function registerExport(program: Command): void {
   const exp = program.command('export').description('export a trained checkpoint (formats: ' + Object.keys(EXPORTERS).join(', ') + ')');
   for (const exporter of Object.values(EXPORTERS)) {
     const sub = exp.command(exporter.name).description(exporter.description)
-      .argument('<checkpoint>', 'checkpoint file (.safetensors)')
+      .argument('<checkpoint>', 'checkpoint file (.safetensors), or a pretrained model name (snn-export models)')
       .requiredOption('-o, --output <file>', 'output file');
     for (const o of exporter.options) sub.option(o.flags, o.description, o.defaultValue as string);
     sub.action(action(async (checkpointPath: string, opts: Record<string, unknown>) => {
