@@ -164,7 +164,7 @@ function checkRequestedRuns(o: ReportOptions): void {
 export function registerReport(program: Command): void {
   program.command('report')
     .description('write one self-contained HTML report: training curves, spike rates and rasters, parity across runtimes and targets, quantization error, confusion matrix')
-    .argument('<checkpoint>', 'checkpoint file')
+    .argument('<checkpoint>', 'checkpoint file, or a pretrained model name (snn-export models)')
     .option('--onnx <model>', 'exported ONNX model (default: exported from the checkpoint into a temporary file)')
     .option('--targets <profiles>', 'comma-separated hardware profiles to simulate (hwsim) and quantize, e.g. loihi2,generic-int8', '')
     .option('--runtimes <names>', 'comma-separated runtimes besides the hardware simulator', 'ort-node,ort-web,tfjs')
