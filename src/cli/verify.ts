@@ -36,7 +36,7 @@ export function resetAsOption(): Option {
 export function registerVerify(program: Command): void {
   program.command('verify')
     .description('compare the trained model with its exports in each runtime on the test set (exit 6 below the thresholds)')
-    .argument('<checkpoint>', 'checkpoint file')
+    .argument('<checkpoint>', 'checkpoint file, or a pretrained model name (snn-export models)')
     .option('--onnx <model>', 'exported ONNX model (for ort-node, ort-web)')
     .option('--runtimes <names>', 'comma-separated runtimes', 'ort-node,ort-web,tfjs')
     .option('--target <profile>', 'hardware profile (for hwsim)')
