@@ -44,7 +44,7 @@ export async function serveCheckpoint(checkpointPath: string, o: ServeOptions): 
 export function registerServe(program: Command): void {
   program.command('serve')
     .description('serve a page on localhost that runs the exported model in onnxruntime-web: draw a digit, see the spikes over time, check parity with onnxruntime-node')
-    .argument('<checkpoint>', 'checkpoint file (for the per-step raster view and the test data)')
+    .argument('<checkpoint>', 'checkpoint file, or a pretrained model name (snn-export models); for the per-step raster view and the test data')
     .option('--onnx <model>', 'exported ONNX model to serve (default: exported from the checkpoint)')
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', int('port'), 8080)
     .option('--samples <n>', 'test images served with onnxruntime-node reference outputs', int('samples'), 1000)
