@@ -18,7 +18,7 @@ export interface DatasetOptions {
 }
 
 function needDir(name: string, dir: string | undefined): string {
-  if (!dir) throw new SnnError('usage', `data set ${name} is not embedded: give --data-dir DIR with its files (see src/data/README.md)`);
+  if (!dir) throw new SnnError('usage', `data set ${name} is not embedded: give --data-dir DIR with its files (docs/data.md, "Data sets")`);
   return dir;
 }
 
@@ -30,7 +30,7 @@ function frameOptions(defaults: { timeSteps: number; downsample?: number }, o: D
 
 /**
  * Every data set `train --dataset` knows, by name. A new one is a reader in src/data/ plus one
- * line here. Only MNIST is embedded; the others are read from `--data-dir` (DESIGN §7).
+ * line here. Only MNIST is embedded; the others are read from `--data-dir` (docs/data.md).
  */
 export const DATASETS: Record<string, (dir: string | undefined, o: DatasetOptions) => DatasetSplits> = {
   mnist: (dir) => loadMnist(dir),
