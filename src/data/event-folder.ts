@@ -61,7 +61,7 @@ function parseLabels(path: string, dir: string): Row[] {
 
 export function loadEventFolder(dir: string, options: EventFolderOptions): DatasetSplits {
   const labelsPath = join(dir, EVENT_FOLDER_LABELS);
-  const help = `put the recordings in ${dir} and list them in ${labelsPath} as lines 'file,label[,split]' (src/data/README.md, "A folder of recordings")`;
+  const help = `put the recordings in ${dir} and list them in ${labelsPath} as lines 'file,label[,split]' (docs/data.md, "A folder of recordings")`;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SnnError('missingInput', `events: folder ${dir} not found; ${help}`);
   if (!existsSync(labelsPath)) throw new SnnError('missingInput', `events: ${labelsPath} not found; ${help}`);
   const rows = parseLabels(labelsPath, dir);
