@@ -321,7 +321,7 @@ function catchStopSignals(): { signal: () => NodeJS.Signals | undefined; dispose
 }
 
 export function registerTrain(program: Command): void {
-  addTrainOptions(program.command('train').description('train a C-LIF network (DESIGN §4)'))
+  addTrainOptions(program.command('train').description('train a C-LIF network (docs/training.md explains gradients, losses and accelerations)'))
     .option('-o, --out <file>', 'checkpoint file (written atomically after every epoch)', 'runs/model.safetensors')
     .option('--resume [checkpoint]', 'continue from the last checkpoint (default: the --out file)')
     .option('--force', 'replace an existing --out checkpoint instead of refusing (without it, continue the run with --resume)')
