@@ -10,7 +10,7 @@ import type { EventStream } from './events/event-stream.ts';
  * after an event (changes during it are lost, as a real pixel resets to the current level when
  * it wakes), and may add background-activity noise.
  *
- * Choices (documented in src/data/README.md): the image is resampled once to `digitSize` pixels
+ * Choices (documented in docs/data.md): the image is resampled once to `digitSize` pixels
  * (area average when shrinking, bilinear when enlarging) and centred on the sensor; the motion is
  * a smooth Lissajous path with per-sample random phases, advanced in steps of `stepUs`, and the
  * image is shifted by sub-pixel amounts with bilinear weights that are the same for every pixel in
