@@ -1,7 +1,7 @@
 /**
  * Writers for the two event formats the project has no writer of its own for, AEDAT 1.0 and
  * N-MNIST `.bin`, used by the generated reader fixtures and the fuzzer's seeds. They follow the
- * byte layouts documented in `src/data/README.md`.
+ * byte layouts documented in `docs/data.md`.
  */
 
 /** Events as parallel arrays: raw address fields, timestamps in µs, polarity 0/1. */
