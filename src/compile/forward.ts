@@ -164,6 +164,10 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
       traces = ps.length === 1 ? ps[0] : g.op('Concat', ps, { axis: 0 }, `${name}_traces`);
       finalState.q = q;
       finalState.p = p;
+    } else if (cfg.trace && cfg.state === 'io' && !isStatic) {
+      // A frozen block (FreezeOut) needs no traces: a chunk passes its trace state on unchanged.
+      finalState.q = stateName(block, 'q');
+      finalState.p = stateName(block, 'p');
     }
 
     // The C-LIF recurrence, step by step (src/neuron/clif.ts).
