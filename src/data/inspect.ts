@@ -90,7 +90,7 @@ export function inspectFile(path: string): InspectReport {
     return {
       kind: 'mat', file: path, bytes: head.size, format: 'MATLAB level-5 MAT-file', headerText: mat.headerText,
       variables: mat.variables.map(({ name, className, dims, compressed, offset }) => ({ name, className, dims, compressed, offset })),
-      ...(labelVar?.data ? { labelCounts: countValues(labelVar.data as ArrayLike<number | bigint>) } : {}),
+      ...(labelVar?.data ? { labelCounts: countValues(labelVar.data) } : {}),
     };
   }
   const isGzip = b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;

@@ -83,7 +83,7 @@ export function lz4Frame(src: Uint8Array, out: OutputBuffer, where: string, at: 
       d += size;
     } else {
       checkLz4Block(src, p, size, d, blockMax, bad);
-      const e = lz4.decompressBlock(src, dst, p, size, d) as number;
+      const e = lz4.decompressBlock(src, dst, p, size, d);
       // A block's matches may not reach before the output or past the block maximum.
       if (!(e >= d) || e - d > blockMax || e > dst.length) throw bad(p - 4, `block does not decode (${e - d} bytes out of ${size}; the maximum is ${blockMax})`);
       d = e;
@@ -132,7 +132,7 @@ export function zstdFrame(src: Uint8Array, out: OutputBuffer, where: string, at:
   if (fhd & 0x03) throw bad(4, 'a dictionary id is not supported (DV does not write one)');
   const singleSegment = (fhd >> 5) & 1, fcsFlag = fhd >> 6;
   const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
-  let p = 5 + (singleSegment ? 0 : 1);
+  const p = 5 + (singleSegment ? 0 : 1);
   if (p + fcsBytes > src.length) throw bad(src.length, 'truncated frame header');
   let declared = -1;
   if (fcsBytes === 1) declared = src[p];

@@ -105,7 +105,7 @@ export class EventBuffer {
     while (cap < need) cap *= 2;
     const grow = <T extends Uint16Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(cap);
-      b.set(a.subarray(0, this.count) as never);
+      b.set(a.subarray(0, this.count));
       return b;
     };
     this.x = grow(this.x, (n) => new Uint16Array(n));
