@@ -53,7 +53,7 @@ const seed = positive('seed', values.seed);
 const only = values.case !== undefined ? [positive('case', values.case)] : undefined;
 let done = 0, lastPrint = performance.now();
 const report = await runFuzz({
-  formats, cases, seed, timeoutSec, memoryMb, outDir: resolve(values.out!), only,
+  formats, cases, seed, timeoutSec, memoryMb, outDir: resolve(values.out), only,
   onCase: (format, index, r) => {
     done++;
     if (only) process.stdout.write(`${format} seed ${seed} case ${index}: ${r.outcome}${r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : ''} in ${r.ms.toFixed(0)} ms${r.message ? `\n  ${r.message}` : ''}${r.frame ? `\n  @ ${r.frame}` : ''}\n`);
@@ -64,5 +64,5 @@ const report = await runFuzz({
     }
   },
 });
-if (!only) process.stdout.write(`${formatReport(report, values.refusals)}\n${report.failures.length ? `failing inputs saved under ${resolve(values.out!)}\n` : ''}`);
+if (!only) process.stdout.write(`${formatReport(report, values.refusals)}\n${report.failures.length ? `failing inputs saved under ${resolve(values.out)}\n` : ''}`);
 process.exit(report.failures.length ? 1 : 0);

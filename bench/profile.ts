@@ -21,7 +21,7 @@ for (const [k, t] of params) { feeds[k] = T(t.data, t.shape); feeds['m.' + k] = 
 for (const l of tg.lrLayers) feeds['lr.' + l] = T(new Float32Array([1e-3]), []);
 const runs = 6;
 for (let i = 0; i < runs; i++) await sess.run(feeds);
-await sess.endProfiling?.(); const file = '/tmp/' + readdirSync('/tmp').filter((f) => f.startsWith('ortprof')).sort().pop();
+sess.endProfiling?.(); const file = '/tmp/' + readdirSync('/tmp').filter((f) => f.startsWith('ortprof')).sort().pop();
 const events = JSON.parse(readFileSync(file, 'utf8')) as any[];
 const byOp = new Map<string, number>();
 const byNode = new Map<string, number>();
