@@ -60,6 +60,8 @@ test('exported unrolled and Loop models run in onnxruntime-node and -web and equ
   assert.match(meta['snn_export.source_checkpoint_sha256'], /^[0-9a-f]{64}$/);
   assert.deepEqual(JSON.parse(meta['snn_export.spec']), spec);
   assert.equal(JSON.parse(meta['snn_export.neurons']).clif2.reset, 'zero');
+  assert.equal(meta['snn_export.output'], 'membrane');
+  assert.equal(meta['snn_export.logits'], "mean membrane of readout 'readout1' over 7 steps; predicted class: the highest, ties to the lowest class index");
   // The Loop graph does not grow with T.
   assert.ok(decodeModel(readFileSync(loop)).graph.node.length < m.graph.node.length / 2);
 });
@@ -109,4 +111,32 @@ test('a truncated or foreign .onnx, a model that does not fit, and a checkpoint 
   assert.equal(r.status, 8, r.stderr);
   assert.match(r.stderr, /future\.safetensors: checkpoint format version 7 is not supported/);
   assert.ok(!existsSync(join(dir, 'never.onnx')), 'no output is written');
+});
+
+test('a spiking-output network exports with logits = the output layer\'s spike counts (unrolled and Loop), which the official checker accepts', async () => {
+  const spiking: NetworkSpec = { ...spec, name: 'small-spikes', layers: [...spec.layers.slice(0, -1), { kind: 'clif', alpha: 0.4, beta: 0.7, theta: 0.2 }] };
+  const r = validateSpec(spiking);
+  const p = initParams(r, 5, 3);
+  const path = join(dir, 'spikes.safetensors');
+  saveCheckpoint(path, { spec: spiking, params: p, history: [] });
+  const ck = loadCheckpoint(path);
+  const unrolled = join(dir, 'spikes.onnx'), loop = join(dir, 'spikes-loop.onnx');
+  await onnxExporter.export(ck, unrolled, {}, path);
+  await onnxExporter.export(ck, loop, { timeLoop: true }, path);
+  const expected = referenceForward(r, p, input, B).spikeCounts.get('clif3')!;
+  assert.ok(expected.some((c) => c > 0), 'the output layer must spike');
+  for (const model of [unrolled, loop]) {
+    for (const name of ['ort-node', 'ort-web']) {
+      const rt = await RUNTIMES[name].prepare({ checkpoint: ck, onnxPath: model });
+      const out = await rt.run({ batchSize: B, shape: [B, 1, 28, 28], data: input });
+      await rt.dispose();
+      assert.deepEqual(Array.from(out.logits), Array.from(expected), `${name} ${model}: logits are the counts`);
+    }
+  }
+  const meta = Object.fromEntries(decodeModel(readFileSync(unrolled)).metadataProps.map((m: { key: string; value: string }) => [m.key, m.value]));
+  assert.equal(meta['snn_export.output'], 'spikes');
+  if (existsSync('/usr/lib/python3/dist-packages/onnx')) {
+    const check = spawnSync('/usr/bin/python3', [new URL('../tools/check-onnx.py', import.meta.url).pathname, unrolled, loop], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+  }
 });
