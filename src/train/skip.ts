@@ -7,9 +7,14 @@
  * - `burn-in:K`: the first K steps run forward only (DECOLLE's burn-in), so the readout has
  *   integrated some input before it is trained.
  * - `every:k`: every k-th step (k−1, 2k−1, …; the last step is always kept).
- * - `loss-gated:ε`: steps whose batch-mean cross-entropy (of that step's readout, an exponential
+ * - `loss-gated:ε`: steps whose batch-mean cross-entropy (of that step's output, an exponential
  *   average over batches) is below ε are already fitted and skipped; the step with the largest loss
- *   is always kept. Re-decided every 50 batches so the set of compiled graphs stays small.
+ *   is always kept. Re-decided every 50 batches so the set of compiled graphs stays small. The
+ *   output is the readout membrane U[t], or for a spiking output layer its spikes s[t] (the rate
+ *   loss's term), whose cross-entropy is at least ln(1 + (K − 1)/e) (1.39 for K = 10 classes).
+ * - `burn-in:K`, for a readout, lets it integrate some input before it is trained; for a spiking
+ *   output layer the first K steps' spikes still count in the class scores, only their error is
+ *   not propagated.
  */
 import { SnnError } from '../errors.ts';
 
