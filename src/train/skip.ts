@@ -11,7 +11,7 @@
  *   average over batches) is below ε are already fitted and skipped; the step with the largest loss
  *   is always kept. Re-decided every 50 batches so the set of compiled graphs stays small. The
  *   output is the readout membrane U[t], or for a spiking output layer its spikes s[t] (the rate
- *   loss's term), whose cross-entropy is at least ln(1 + (K − 1)/e) (1.39 for K = 10 classes).
+ *   loss's term), whose cross-entropy is at least ln(1 + (K − 1)/e) (1.46 for K = 10 classes).
  * - `burn-in:K`, for a readout, lets it integrate some input before it is trained; for a spiking
  *   output layer the first K steps' spikes still count in the class scores, only their error is
  *   not propagated.
