@@ -1,5 +1,6 @@
 import type { Exporter } from './exporter.ts';
 import { eventsExporter } from './events/index.ts';
+import { lavaExporter } from './lava/index.ts';
 import { nirExporter } from './nir/index.ts';
 import { onnxExporter } from './onnx/index.ts';
 
@@ -8,4 +9,5 @@ export const EXPORTERS: Record<string, Exporter> = {
   events: eventsExporter,
   onnx: onnxExporter,
   nir: nirExporter,
+  lava: lavaExporter,
 };
