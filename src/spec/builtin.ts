@@ -22,7 +22,7 @@ const base = (name: string, o: BuiltinOptions) => ({
 });
 
 /**
- * The built-in architectures, in the exact layer order of the peer benchmark (DESIGN §9):
+ * The built-in architectures, in the exact layer order of the peer benchmark (docs/neuron.md):
  * - `fc`: 784-800-10.
  * - `csnn`: 12C5-MP2-64C5-MP2-FC10 (pooling on the synaptic input, before the neuron).
  */
