@@ -16,7 +16,7 @@ export interface MaxPoolLayer { kind: 'maxpool'; name?: string; size: number }
 /** Reshape `[C, H, W]` to `[C·H·W]` (row-major, as PyTorch's `flatten`). */
 export interface FlattenLayer { kind: 'flatten'; name?: string }
 /**
- * Current-based LIF neurons (DESIGN §3). `alpha`: synaptic-current decay, `beta`: membrane decay
+ * Current-based LIF neurons (docs/neuron.md). `alpha`: synaptic-current decay, `beta`: membrane decay
  * (snnTorch naming; DECOLLE uses the reverse), `theta`: threshold, `reset`: after a spike the
  * membrane loses `theta` ('subtract') or is set to 0 ('zero').
  */
