@@ -1,5 +1,5 @@
 /**
- * The float network of DESIGN §3 on one sample, written plainly from the spec (float64 sums
+ * The float network of docs/neuron.md on one sample, written plainly from the spec (float64 sums
  * rounded to float32, `clifStep` for the neurons): the reference that quantized accuracy and spike
  * agreement are measured against. Inputs skip zeros, so spike inputs cost their spikes.
  */
