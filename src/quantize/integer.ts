@@ -39,7 +39,7 @@ export function overflow(x: number, r: Register): number {
     }
     case 'wrap-once': {
       const m = 2 ** r.bits;
-      // One correction only, as Lava does: a value far outside stays outside (loihi-bitacc.md).
+      // One correction only, as Lava does: a value far outside stays outside (docs/hardware.md, "Loihi 2").
       return x > m / 2 ? x - m : x <= -m / 2 ? x + m : x;
     }
   }
