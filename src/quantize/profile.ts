@@ -1,10 +1,9 @@
 /**
  * A hardware profile as plain data: the integer arithmetic and the limits of one neuromorphic
- * target (DESIGN §6). The JSON files and their schema live in hardware-profiles/; this module only
+ * target (docs/hardware.md). The JSON files and their schema live in hardware-profiles/; this module only
  * describes their shape, so that src/ never depends on where profiles come from.
  *
- * Every number is a `Sourced` value: it says where it comes from (research/targets.md,
- * research/loihi-bitacc.md) or that it is an assumption, and why.
+ * Every number is a `Sourced` value: it says where it comes from (docs/hardware.md) or that it is an assumption, and why.
  */
 
 /** A number (or list of numbers) with its provenance: exactly one of `source` or `assumption`. */
@@ -20,7 +19,7 @@ export interface Sourced<T = number> {
  * - `saturate-symmetric`: clamp to [−(2^(b−1)−1), 2^(b−1)−1] (Lava's voltage).
  * - `wrap`: two's complement modulo 2^b.
  * - `wrap-once`: Lava's current: one correction, x > 2^(b−1) → x − 2^b, else x ≤ −2^(b−1) → x + 2^b
- *   (so +2^(b−1) is kept and −2^(b−1) becomes +2^(b−1); loihi-bitacc.md).
+ *   (so +2^(b−1) is kept and −2^(b−1) becomes +2^(b−1); docs/hardware.md, "Loihi 2").
  */
 export type OverflowRule = 'saturate' | 'saturate-symmetric' | 'wrap' | 'wrap-once';
 
