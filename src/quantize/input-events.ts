@@ -1,6 +1,6 @@
 /**
  * What reaches a chip: spike events per time step. For `direct` input the first block (the
- * encoder) runs here, on the host, in float with `clifStep` (DESIGN §3), and its output spikes are
+ * encoder) runs here, on the host, in float with `clifStep` (docs/neuron.md), and its output spikes are
  * the events; `rate` input (already encoded by src/data/encode.ts) is the pixels' spikes; `events`
  * input is the sensor's ON/OFF counts per time bin, a count above 1 travelling as the event's
  * integer payload.
@@ -174,7 +174,7 @@ export class FloatSynapticInput {
 }
 
 /**
- * The host half of a `direct`-encoded network: its first block in float, DESIGN §3 order of
+ * The host half of a `direct`-encoded network: its first block in float, docs/neuron.md order of
  * operations via `clifStep`. Its output spikes are the chip's input events.
  */
 export class HostEncoder {
