@@ -1,6 +1,6 @@
 /**
  * Does a network fit a target? Works out which blocks run on the chip (for `direct` input the
- * first block is the encoder and runs on the host, DESIGN §3), checks every chip layer against the
+ * first block is the encoder and runs on the host, docs/neuron.md), checks every chip layer against the
  * profile's kinds, neuron models, reset modes and limits, and places the layers on cores. A network
  * that does not fit is refused with a `doesNotFit` SnnError naming the limit, the layer and the
  * numbers.
@@ -91,7 +91,7 @@ function fanOutOf(block: Block): number {
   return w.channels * Math.ceil(w.kernel / s) ** 2;
 }
 
-/** DYNAP-CNN memory needs of a conv layer (targets.md §4.2). */
+/** DYNAP-CNN memory needs of a conv layer (docs/hardware.md, "Speck"). */
 function dynapcnnMemory(block: Block): { kernel: number; neuron: number } {
   const w = block.weighted;
   const c = w.inShape[0];
