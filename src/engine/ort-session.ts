@@ -7,7 +7,7 @@ export function feed(data: Float32Array, dims: number[]): ort.Tensor {
 
 /**
  * An onnxruntime-node session for a graph the compiler built. One intra-op thread: on the
- * 2-core machines this project targets it was faster than two (DESIGN §5).
+ * 2-core machines this project targets it was faster than two (docs/training.md).
  */
 export class OrtGraph {
   private constructor(private readonly session: ort.InferenceSession) {}
