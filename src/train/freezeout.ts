@@ -1,5 +1,5 @@
 /**
- * Layerwise FreezeOut (Brock et al. 2017; DESIGN §4). Weighted layer i of L stops training at
+ * Layerwise FreezeOut (Brock et al. 2017; docs/training.md). Weighted layer i of L stops training at
  * the fraction t_i of the run, t_i = s(t0 + (1 − t0)·i/(L − 1)) with s the identity ('linear') or
  * the cube ('cubic', the default: t0 = 0.8 freezes the first layer at 0.512); its learning rate is
  * cosine-annealed from its start value to zero at t_i. With `scaleLr` the start value is lr/t_i,
