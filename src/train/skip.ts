@@ -1,5 +1,5 @@
 /**
- * Backward phase skipping (DESIGN §4): the forward pass runs every step, the backward pass only
+ * Backward phase skipping (docs/training.md): the forward pass runs every step, the backward pass only
  * the steps a policy keeps. Skipped steps cost no backward work: the compiled graph drops their
  * rows before any backward node (src/compile/backward.ts).
  *
