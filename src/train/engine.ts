@@ -95,7 +95,7 @@ export function chunkLength(T: number, maxChunk: number, mode: GradientMode): nu
   return 1;
 }
 
-/** c[t] = β·c[t−1] + q[t], q[t] = α·q[t−1] + 1: the trace of a constant unit input, so ∂U[t]/∂b (DESIGN §4). */
+/** c[t] = β·c[t−1] + q[t], q[t] = α·q[t−1] + 1: the trace of a constant unit input, so ∂U[t]/∂b (docs/training.md). */
 export function traceWeights(alpha: number, beta: number, T: number): Float32Array {
   const c = new Float32Array(T);
   let q = 0, p = 0;
