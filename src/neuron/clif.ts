@@ -1,5 +1,5 @@
 /**
- * The discrete current-based LIF neuron (C-LIF), DESIGN §3: the one statement of the equations.
+ * The discrete current-based LIF neuron (C-LIF), docs/neuron.md: the one statement of the equations.
  * Per layer, steps t = 0 … T−1, state zero before t = 0, float32 arithmetic:
  *
  *   I[t] = alpha · I[t−1] + z[t]                 synaptic current; z = W ⊛ s_in[t] + b
