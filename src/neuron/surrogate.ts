@@ -1,6 +1,6 @@
 /**
  * Surrogate gradients: the spike s = H(U − theta) is a step in the forward pass; training replaces
- * its derivative by a smooth window h(u), u = U − theta, of width w (DESIGN §4). Exporters never
+ * its derivative by a smooth window h(u), u = U − theta, of width w (docs/training.md). Exporters never
  * see these: they only matter for the backward pass.
  *
  *   fast-sigmoid  h(u) = 1 / (1 + |u|/w)²                 (snnTorch `fast_sigmoid`, slope 1/w)
