@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
 
-/** ONNX target of every graph the project writes (DESIGN §6): IR 8, default-domain opset 17. */
+/** ONNX target of every graph the project writes (docs/formats.md): IR 8, default-domain opset 17. */
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
 
