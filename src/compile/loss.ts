@@ -3,7 +3,7 @@ import type { OutputKind } from '../spec/validate.ts';
 import { SnnError } from '../errors.ts';
 
 /**
- * The losses and the error each puts on the output layer's per-step output o[t] (DESIGN §4),
+ * The losses and the error each puts on the output layer's per-step output o[t] (docs/training.md),
  * all averaged over the batch B. A network whose class scores are the readout membrane
  * (o[t] = U[t]) trains with
  * - 'mean' (its default):  L = CE(softmax(mean_t U[t]), y),    dL/dU[t] = (softmax(mean U) − y)/(T·B);
