@@ -2,7 +2,7 @@
  * The inference graph: the forward pass of src/compile/forward.ts with the time steps unrolled.
  * Outputs `logits` `[B, classes]`, the class scores (the mean over t of the readout membrane, or
  * the spike counts of a spiking output layer: `ResolvedSpec.output`), and the spike count of every
- * spiking layer `spike_count_<layer>` `[B, N]` (DESIGN §6). Parameters are initializers
+ * spiking layer `spike_count_<layer>` `[B, N]` (docs/formats.md). Parameters are initializers
  * (the exported model) or inputs (evaluation during training, without rebuilding the session).
  * A chunked variant carries the state in and out and outputs the scores summed over its steps
  * (`readout_sum`) instead of the mean.
