@@ -1,5 +1,5 @@
 /**
- * The hand-derived backward pass (DESIGN §4), as ONNX nodes over whole `[T·B, …]` tensors.
+ * The hand-derived backward pass (docs/training.md), as ONNX nodes over whole `[T·B, …]` tensors.
  *
  * - 'instant' (current time step only): I[t−1], V[t−1] and s[t−1] are constants, so the error on
  *   the synaptic input is the error on the membrane: δz[t] = δU[t]; ∂z/∂W uses the input s_in[t].
