@@ -26,7 +26,7 @@ export interface ForwardConfig {
   recordFrom?: number;
   /** With `record`, keep max-pooling indices (not needed when the backward pass takes them anew). */
   poolIndices?: boolean;
-  /** Compute the input traces Q, P of the trace gradient (DESIGN §4). */
+  /** Compute the input traces Q, P of the trace gradient (docs/training.md). */
   trace: boolean;
   /** Value name of parameter `<layer>.weight|bias` (a graph input or an initializer). */
   param(name: string): string;
