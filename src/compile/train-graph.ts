@@ -1,7 +1,7 @@
 /**
  * The training step as one ONNX graph: forward (src/compile/forward.ts), loss, the hand-derived
  * backward pass and, on the last chunk of a batch, the Adam update. Parameters, optimizer state
- * and neuron state go in and come out as tensors; onnxruntime-node runs it (DESIGN §5).
+ * and neuron state go in and come out as tensors; onnxruntime-node runs it (docs/training.md).
  *
  * Time is processed in chunks of fixed length when T is long: the neuron state (and traces) are
  * carried from chunk to chunk, gradients are accumulated, so memory does not grow with T.
