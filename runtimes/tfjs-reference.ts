@@ -1,6 +1,6 @@
 /**
  * An independent TensorFlow.js implementation of the C-LIF network, written from the spec
- * (DESIGN §3, same op order as src/neuron/clif.ts), not from the ONNX lowering: the reference
+ * (docs/neuron.md, same op order as src/neuron/clif.ts), not from the ONNX lowering: the reference
  * runtime of the parity report. The weighted layers run on all time steps at once (one matrix
  * product or convolution on [T·B, …]); only the element-wise recurrence runs step by step.
  *
