@@ -1,5 +1,5 @@
 /**
- * Loads TensorFlow.js with the fastest backend that works on this machine (DESIGN §5):
+ * Loads TensorFlow.js with the fastest backend that works on this machine (docs/training.md):
  * `@tensorflow/tfjs-node` (libtensorflow) when its native binary is installed, else the
  * WebAssembly backend, else the plain JavaScript CPU backend. Only runtimes/ and tests import it.
  */
