@@ -1,7 +1,7 @@
 /**
  * The thin layer between the NIR writer and h5wasm: loading the WebAssembly module once, turning
  * HDF5's multi-line diagnostics into one line, and the handful of dataset encodings NIR uses
- * (research/targets.md §1.5). Reading untrusted files goes through h5-tree.ts instead.
+ * (NIR's `nir/serialization.py` layout, exporters/nir/README.md). Reading untrusted files goes through h5-tree.ts instead.
  *
  * This is h5wasm's in-memory (MEMFS) build: files are built in memory and only their bytes reach
  * the disk, through writeFileAtomic, so an interrupted run never leaves half a model.
