@@ -1,6 +1,6 @@
 /**
- * How our discrete C-LIF (DESIGN §3) maps to NIR's continuous CubaLIF and back, under forward
- * Euler at a time step `dt` (research/targets.md §1.4). NIR's equations:
+ * How our discrete C-LIF (docs/neuron.md) maps to NIR's continuous CubaLIF and back, under forward
+ * Euler at a time step `dt` (docs/formats.md, "NIR"). NIR's equations:
  *
  *   tau_syn · dI/dt = −I + w_in · S            tau_mem · dv/dt = (v_leak − v) + r · I
  *
@@ -19,9 +19,9 @@
 export const TIME_UNIT = 's';
 /** snnTorch's hard-coded dt, also Lava's: the dt a tool must import our files with unless told. */
 export const DEFAULT_DT = 1e-4;
-/** Default number of time steps for a NIR graph that does not state one (snnTorch's tutorials, DESIGN §9). */
+/** Default number of time steps for a NIR graph that does not state one (snnTorch's tutorials, docs/neuron.md). */
 export const DEFAULT_TIME_STEPS = 25;
-/** The NIR library version whose layout we write (research/targets.md §1.5). Readers ≥ 1.0.5 read it (CubaLI). */
+/** The NIR library version whose layout we write (NIR's `nir/serialization.py` layout, exporters/nir/README.md). Readers ≥ 1.0.5 read it (CubaLI). */
 export const NIR_VERSION = '1.0.7';
 
 /** NIR time constant for a per-step decay; a decay of 1 (no leak) is an infinite time constant. */
