@@ -1,6 +1,6 @@
 /**
  * Checkpoint → NIR graph file (HDF5), in the layout `nir.write` produces
- * (research/targets.md §1.5) and within what every NIR reader since 1.0.5 accepts.
+ * (NIR's `nir/serialization.py` layout, exporters/nir/README.md) and within what every NIR reader since 1.0.5 accepts.
  */
 import { basename } from 'node:path';
 import type { Checkpoint } from '../../src/checkpoint/checkpoint.ts';
