@@ -9,7 +9,7 @@ import { modelMetadata } from './metadata.ts';
 import { describeOutput } from '../../src/spec/prediction.ts';
 
 /**
- * ONNX (DESIGN §6): IR 8, opset 17, the time steps unrolled (or an ONNX Loop over time with
+ * ONNX (docs/formats.md): IR 8, opset 17, the time steps unrolled (or an ONNX Loop over time with
  * `--time-loop`), dynamic batch size. Built by the same lowering that trained the network.
  */
 export const onnxExporter: Exporter = {
