@@ -1,6 +1,6 @@
 /**
  * `npm run bench:train`: training samples/s of the built-in networks with the peer settings of
- * DESIGN §9 (T = 25, batch 128, alpha 0.9, beta 0.8, direct input, MNIST), for the default
+ * the snnTorch peer benchmark (T = 25, batch 128, alpha 0.9, beta 0.8, direct input, MNIST), for the default
  * gradient and for BPTT, and the peak RSS at T = 25 and T = 100. Each figure comes from a fresh
  * child process so that peak RSS belongs to one configuration.
  *
