@@ -1,5 +1,5 @@
 /**
- * `npm run bench:accel`: time-to-accuracy of the two accelerations (DESIGN §4, issue 6). For each
+ * `npm run bench:accel`: time-to-accuracy of the two accelerations (docs/training.md, issue 6). For each
  * network, trains the same number of epochs from the same seed with: no acceleration, backward
  * phase skipping alone, layerwise FreezeOut alone, and both; prints wall-clock training time
  * (evaluation excluded), time saved and final test accuracy, with the command of each row.
