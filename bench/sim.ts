@@ -49,7 +49,7 @@ export interface SimBenchResult {
   synapticEventsPerSecond: number;
   /** Simulator accuracy on the benchmarked samples. */
   accuracy: number;
-  /** With `accuracy: true`: the float model's accuracy on the same samples (FloatReference, DESIGN §3). */
+  /** With `accuracy: true`: the float model's accuracy on the same samples (FloatReference, docs/neuron.md). */
   floatAccuracy?: number;
   /** With `accuracy: true`: samples whose quantized prediction equals the float one. */
   predictionAgreement?: number;
