@@ -11,7 +11,7 @@ const off = (rules) => Object.fromEntries(rules.map((rule) => [rule, 'off']));
 
 export default tseslint.config(
   // dist/ is generated; the browser page and the report page script are plain JavaScript for browsers.
-  { ignores: ['dist/', 'node_modules/', 'runs/', 'fuzz-out/', 'models/', 'runtimes/browser/page/', 'src/report/report-page.js'] },
+  { ignores: ['dist/', 'dist.new/', 'dist.old/', 'node_modules/', 'runs/', 'fuzz-out/', 'models/', 'runtimes/browser/page/', 'src/report/report-page.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
