@@ -37,7 +37,7 @@ function source(name: EventSource['name'], dir: string, roles: EventFileRoles): 
   return {
     name, dir, roles, real: name === 'recordings',
     expected: JSON.parse(readFileSync(join(dir, 'expected_stats.json'), 'utf8')) as ExpectedStats[],
-    path: (role) => join(dir, roles[role] as string),
+    path: (role) => join(dir, roles[role]),
   };
 }
 
