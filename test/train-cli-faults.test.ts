@@ -100,8 +100,8 @@ test('verify and report accept the --reset-as their reset refusal advises; repor
   // Two spiking layers: the second runs on the chip, whose only reset (loihi2) is 'zero'.
   const spec = join(dir, 'deep.json');
   writeFileSync(spec, JSON.stringify({ version: 1, name: 'deep', inputShape: [1, 28, 28], encoder: { kind: 'direct' }, timeSteps: 4, layers: [
-    { kind: 'flatten' }, { kind: 'dense', units: 16 }, { kind: 'clif', alpha: 0.3, beta: 0.5 }, { kind: 'dense', units: 16 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
-    { kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.3, beta: 0.5 }] }));
+    { kind: 'flatten' }, { kind: 'dense', units: 16 }, { kind: 'clif', alpha: 0.3, beta: 0.5 }, { kind: 'dense', units: 16, bias: false }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
+    { kind: 'dense', units: 10, bias: false }, { kind: 'readout', alpha: 0.3, beta: 0.5 }] }));
   const ck = join(dir, 'deep.safetensors');
   const trained = cli('train', '--spec', spec, '--limit', '128', '--test-limit', '20', '--no-progress', '-o', ck);
   assert.equal(trained.status, 0, trained.stderr);

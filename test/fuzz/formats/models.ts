@@ -8,7 +8,7 @@ export const DENSE_SPEC: NetworkSpec = {
   version: 1, name: 'fuzz-dense', inputShape: [1, 6, 6], encoder: { kind: 'direct' }, timeSteps: 6,
   layers: [
     { kind: 'flatten' }, { kind: 'dense', units: 12 }, { kind: 'clif', alpha: 0.5, beta: 0.8, reset: 'zero' },
-    { kind: 'dense', units: 4 }, { kind: 'readout', alpha: 0.5, beta: 0.8 },
+    { kind: 'dense', units: 4, bias: false }, { kind: 'readout', alpha: 0.5, beta: 0.8 },
   ],
 };
 
