@@ -68,3 +68,21 @@ test("the 'hwsim' runtime reads [T, B, ...] spikes for rate input, and needs a t
   await assert.rejects(prepared.run({ batchSize: B, shape: [B, 1, 6, 6], data: data.subarray(0, B * 36) }), (e: unknown) => e instanceof SnnError && e.kind === 'malformedInput');
   await assert.rejects(RUNTIMES.hwsim.prepare({ checkpoint: ck }), (e: unknown) => e instanceof SnnError && e.kind === 'usage' && /--target/.test(e.message));
 });
+
+test("a network that ends in a spiking layer: the 'hwsim' runtime's class scores are the output layer's spike counts, on every profile", async () => {
+  const spiking: NetworkSpec['layers'] = [...layers.slice(0, -1), { kind: 'clif', alpha: 0.6, beta: 0.8, theta: 0.3, reset: 'zero' }];
+  const spec: NetworkSpec = { version: 1, name: 'rt-spikes', inputShape: [1, 6, 6], encoder: { kind: 'direct' }, timeSteps: 12, layers: spiking };
+  const ck: Checkpoint = { spec, params: initParams(validateSpec(spec), 2, 3), history: [] };
+  const rng = new Random(3);
+  const B = 4;
+  const data = Float32Array.from({ length: B * 36 }, () => rng.next());
+  for (const target of ['loihi2', 'generic-int8', 'generic-int16']) {
+    const prepared = await RUNTIMES.hwsim.prepare({ checkpoint: ck, target });
+    const out = await prepared.run({ batchSize: B, shape: [B, 1, 6, 6], data });
+    assert.deepEqual([...out.spikeCounts.keys()], ['clif1', 'clif2', 'clif3'], `${target}: the output layer's counts are reported too`);
+    const counts = out.spikeCounts.get('clif3')!;
+    assert.deepEqual(out.logits, counts, `${target}: scores = output spike counts`);
+    assert.ok(counts.some((c) => c > 0), `${target}: the output layer never fired; the check would be vacuous`);
+    await prepared.dispose();
+  }
+});
