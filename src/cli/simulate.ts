@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { readBundle } from '../../exporters/events/bundle.ts';
 import { HwSimulator, argmax, logitsOf } from '../../runtimes/hwsim/simulator.ts';
 import { SnnError } from '../errors.ts';
+import { chipSteps, readWindow } from '../quantize/chip-time.ts';
+import { lavaLayerTerms, lavaMismatch } from '../quantize/lava-terms.ts';
 import { shapeSize } from '../spec/validate.ts';
 import { action, int } from './run.ts';
 
@@ -45,12 +47,18 @@ export function registerSimulate(program: Command): void {
       }
       const seconds = (performance.now() - start) / 1000;
       const n = samples.length, T = net.timeSteps;
+      const last = net.layers[net.layers.length - 1];
+      const lava = lavaMismatch(net.profile) === null;
+      const chipLayers = net.layers.map((l) => ({ name: l.name, readWindow: readWindow(net, l), ...(lava ? { lava: lavaLayerTerms(net, l) } : {}) }));
       const figures = {
         bundle: path,
         network: net.name,
         target: net.profile.name,
         samples: n,
         timeSteps: T,
+        output: net.output,
+        chipSteps: chipSteps(net),
+        chipLayers,
         accuracy: correct / n,
         expectedOutputsMatched: matching,
         quantization: bundle.report,
@@ -64,6 +72,15 @@ export function registerSimulate(program: Command): void {
       } else {
         const out: string[] = [];
         out.push(`${path}: ${net.name} for ${net.profile.name}, ${net.layers.length} chip layers on ${net.coresUsed} core(s), ${n} samples, T = ${T}`);
+        out.push(`class scores      ${net.output === 'spikes' ? `spike counts of '${last.name}'` : `summed membrane of readout '${last.name}'`} (ties to the lowest class)`);
+        out.push(`chip time         ${chipSteps(net)} chip steps per sample; ${chipLayers.map((c) => `${c.name} at steps ${c.readWindow.first}–${c.readWindow.last}`).join(', ')}`);
+        if (lava) {
+          out.push(`in Lava's terms   (PyLifModelBitAcc, PyDenseModelBitAcc; Lava step = chip step + 1)`);
+          for (const c of chipLayers) {
+            const t = c.lava!;
+            out.push(`  ${c.name.padEnd(26)}du ${t.du}, dv ${t.dv}, vth ${[...new Set(t.vth)].join('/')}, bias_mant ${t.biasMant}, bias_exp ${t.biasExp}, weight_exp ${t.weightExp}, read Lava steps ${t.firstReadStep}–${t.lastReadStep}`);
+          }
+        }
         out.push(`accuracy          ${(100 * figures.accuracy).toFixed(2)} % (${correct}/${n})`);
         out.push(`expected outputs  ${matching}/${n} samples identical (readout sums and spike counts)`);
         out.push(`${'layer'.padEnd(28)}${'neurons'.padStart(9)}${'spikes/sample'.padStart(16)}${'rate/neuron/step'.padStart(18)}`);
