@@ -180,3 +180,16 @@ test('every training recipe loads, validates and names the paper figure it aims 
     assert.ok(r.paper.accuracy > 90 && (r.training.validation ?? 0) > 0);
   }
 });
+
+test('the loss of a batch run in chunks is the loss of the whole run (mean and per-step)', async () => {
+  const resolved = validateSpec(spec);
+  const batch = encodeBatch(spec, data.train, Uint32Array.from({ length: 16 }, (_, i) => i), 1);
+  for (const loss of ['mean', 'per-step'] as const) {
+    const lossWith = async (maxChunk: number) => {
+      const engine = new TrainingEngine(resolved, initParams(resolved, 1, 1), undefined, { mode: 'trace', loss, surrogate: { kind: 'fast-sigmoid', width: 0.2 }, maxChunk, workers: 1 });
+      try { return (await engine.trainBatch(batch, { lr: () => 5e-3 })).loss; } finally { await engine.dispose(); }
+    };
+    const [whole, chunked] = [await lossWith(6), await lossWith(2)];
+    assert.ok(Math.abs(whole - chunked) < 1e-5, `${loss}: whole run ${whole}, chunks of 2 ${chunked}`);
+  }
+});
