@@ -9,7 +9,8 @@
  *   V[t] = U[t] · (1 − s[t])                     reset 'zero'
  *
  * The readout (decoder) has the same I and U, no threshold and no reset (V = U); the class
- * scores are the mean over t of its U[t]. `alpha` is the synaptic decay and `beta` the membrane
+ * scores are the mean over t of its U[t]. A network may instead end in a spiking layer, whose
+ * spike counts Σ_t s[t] are the class scores (src/spec/prediction.ts: ties to the lowest class). `alpha` is the synaptic decay and `beta` the membrane
  * decay (snnTorch's naming; DECOLLE's is the reverse).
  *
  * Every other implementation (the ONNX lowering, the TensorFlow.js reference, the integer
