@@ -2,13 +2,17 @@ import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { SnnError } from '../errors.ts';
 import { claimOutput } from '../util/atomic-write.ts';
 
-/** The export formats: `onnx` (onnxruntime), `nir` (NIR graph, HDF5), `events` (spike-event bundle for a hardware profile). */
-export type ExportFormat = 'onnx' | 'nir' | 'events';
+/**
+ * The export formats: `onnx` (onnxruntime), `nir` (NIR graph, HDF5), `events` (spike-event bundle
+ * for a hardware profile), `lava` (lava-dl netx HDF5 for Loihi 2).
+ */
+export type ExportFormat = 'onnx' | 'nir' | 'events' | 'lava';
 
 /**
  * Options of `snn-export export FORMAT`, by their camel-case names: onnx `timeLoop`; nir `dt`,
  * `allowSubtractReset`, `nirReadout`, `pooling`, `nirNeurons`, `reader`; events `target` (required),
- * `samples`, `resetAs`, `dataDir`. `snn-export export FORMAT --help` describes each.
+ * `samples`, `resetAs`, `dataDir`; lava `target`, `resetAs`. `snn-export export FORMAT --help`
+ * describes each.
  */
 export type ExportOptions = Record<string, string | number | boolean | undefined>;
 
