@@ -6,7 +6,6 @@ import { loadDataset } from '../data/registry.ts';
 import type { DatasetOptions } from '../data/registry.ts';
 import { subset } from '../data/dataset.ts';
 import { SnnError } from '../errors.ts';
-import { verify } from '../../runtimes/parity/verify.ts';
 import type { VerifyReport } from '../../runtimes/parity/verify.ts';
 import { action, int, num } from './run.ts';
 
@@ -54,6 +53,7 @@ export function registerVerify(program: Command): void {
       const recorded = checkpoint.dataset as { name?: string; dir?: string; options?: DatasetOptions } | undefined;
       let test = loadDataset(recorded?.name ?? 'mnist', o.dataDir ?? recorded?.dir, recorded?.options).test;
       if (o.limit) test = subset(test, o.limit);
+      const { verify } = await import('../../runtimes/parity/verify.ts');
       const report = await verify({
         checkpoint, checkpointPath, test, runtimes: o.runtimes.split(',').map((s) => s.trim()).filter(Boolean), onnxPath: o.onnx, target: o.target, resetAs: o.resetAs, batchSize: o.batchSize,
         onProgress: o.json || !process.stderr.isTTY ? undefined : (d, t) => process.stderr.write(`\rverify ${d}/${t}\x1b[K`),
