@@ -94,7 +94,7 @@ test('the export follows nir.write\'s layout and the reader traps of targets.md 
 
     // Neuron parameters have the upstream output shape, never scalars.
     for (const r of resolved.layers.filter((l) => l.layer.kind === 'clif' || l.layer.kind === 'readout')) {
-      const type = r.layer.kind === 'readout' ? 'CubaLI' : r.layer.alpha === 0 ? 'LIF' : 'CubaLIF';
+      const type = r.layer.kind === 'readout' ? 'CubaLI' : (r.layer as { alpha: number }).alpha === 0 ? 'LIF' : 'CubaLIF';
       for (const field of FIELDS[type]) {
         assert.deepEqual(ds(nodes, `${r.name}/${field}`).shape, r.outShape, `${r.name}/${field}`);
       }
