@@ -54,7 +54,7 @@ test('a netx file read back by the HDF5 reader holds the bundle\'s integers in n
   const ck = checkpoint(DEEP);
   const net = join(dir, 'deep.net'), bundle = join(dir, 'deep.bundle');
   const summary = await EXPORTERS.lava.export(ck, net, { target: 'loihi2' }, 'mem.safetensors');
-  assert.match(summary, /netx network of 2 dense layer\(s\) for loihi2 .*clif2 10→8, readout1 8→4 \(readout\).*run 8 Lava steps per sample/);
+  assert.match(summary, /netx network of 2 layer\(s\) for loihi2 .*clif2 10→8, readout1 8→4 \(readout\).*run 8 Lava steps per sample/);
   await EXPORTERS.events.export(ck, bundle, { target: 'loihi2', samples: '0' }, 'mem.safetensors');
   const b = readBundle(bundle);
   const tree = await readHdf5Tree(net);
@@ -105,13 +105,37 @@ test('export lava refuses what netx cannot hold or Lava does not compute, in one
     { kind: 'conv2d', channels: 3, kernel: 3, bias: false }, { kind: 'maxpool', size: 2 }, { kind: 'clif', alpha: 0.3, beta: 0.5, reset: 'zero' },
     { kind: 'flatten' }, { kind: 'dense', units: 2, bias: false }, { kind: 'readout', alpha: 0.3, beta: 0.5 },
   ];
-  await refused(checkpoint(conv, [1, 8, 8]), { target: 'loihi2' }, /^export lava: chip layer 1 \('clif2'\) is a conv2d layer/);
+  await refused(checkpoint(conv, [1, 8, 8]), { target: 'loihi2' }, /^export lava: chip layer 1 \('clif2'\) pools its synaptic input, which no netx layer does$/);
   // A profile whose arithmetic is not Lava's.
   await refused(checkpoint(DEEP), { target: 'generic-int8' }, /^export lava: profile 'generic-int8' does not compute what Lava's bit-accurate processes compute: .*; use --target loihi2$/);
   // Only zero weights: netx's optimize_weight_bits finds no exponent for them.
   const zero = checkpoint(DEEP);
   zero.params.get('dense3.weight')!.data.fill(0);
   await refused(zero, { target: 'loihi2' }, /chip layer 2 \('readout1'\) has only zero weights/);
+});
+
+test('conv chip layers: an input layer with the shape, conv layers with their geometry and [out, in, ky, kx] weights, a flatten before the dense layer', async () => {
+  const layers: NetworkSpec['layers'] = [
+    { kind: 'conv2d', channels: 2, kernel: 3 }, { kind: 'clif', alpha: 0.3, beta: 0.5, reset: 'zero' },
+    { kind: 'conv2d', channels: 3, kernel: 3, stride: 2, padding: 1, bias: false }, { kind: 'clif', alpha: 0.3, beta: 0.5, reset: 'zero' },
+    { kind: 'flatten' }, { kind: 'dense', units: 2, bias: false }, { kind: 'readout', alpha: 0.3, beta: 0.5 },
+  ];
+  const ck = checkpoint(layers, [1, 9, 9]);
+  const net = join(dir, 'conv.net'), bundle = join(dir, 'conv.bundle');
+  await EXPORTERS.lava.export(ck, net, { target: 'loihi2' }, 'mem.safetensors');
+  await EXPORTERS.events.export(ck, bundle, { target: 'loihi2', samples: '0' }, 'mem.safetensors');
+  const [conv, dense] = readBundle(bundle).network.layers;
+  const g = (await readHdf5Tree(net)).groups.get('layer')!.groups;
+  assert.deepEqual([...g.keys()].map((k) => str(g.get(k)!, 'type')), ['input', 'conv', 'flatten', 'dense']);
+  assert.deepEqual(num(g.get('0')!, 'shape'), [2, 7, 7], 'the chip input: the host layer\'s spikes, channels first');
+  const c = g.get('1')!;
+  assert.deepEqual(num(c, 'shape'), [3, 4, 4]);
+  assert.deepEqual([num(c, 'inChannels')[0], num(c, 'outChannels')[0], num(c, 'groups')[0]], [2, 3, 1]);
+  assert.deepEqual([num(c, 'kernelSize'), num(c, 'stride'), num(c, 'padding'), num(c, 'dilation')], [[3, 3], [2, 2], [1, 1], [1, 1]]);
+  assert.deepEqual(num(c, 'weight'), Array.from(conv.weights));
+  assert.deepEqual((field(c, 'weight') as { shape: number[] }).shape, [3, 2, 3, 3]);
+  assert.deepEqual(num(g.get('3')!, 'weight'), Array.from(dense.weights));
+  assert.ok(!g.get('2')!.groups.has('neuron'), 'flatten has no neuron');
 });
 
 test('lavaMismatch accepts loihi2 and names the first field any other profile breaks', () => {

@@ -2,10 +2,10 @@
 """Runs an snn-export spike-event bundle in Lava's bit-accurate CPU simulation and compares it with
 the bundle's expected outputs (the integer simulator's).
 
-    python3 tools/run-lava.py net.bundle                 # Lava Dense + LIF processes built from the bundle
+    python3 tools/run-lava.py net.bundle                 # Lava Dense/Conv + LIF processes built from the bundle
     python3 tools/run-lava.py net.bundle --net net.net   # the netx file of `snn-export export lava`
 
-Both run with Loihi2SimCfg(select_tag="fixed_pt"): Lava's PyDenseModelBitAcc and
+Both run with Loihi2SimCfg(select_tag="fixed_pt"): Lava's PyDenseModelBitAcc (or PyConvModelFixed) and
 PyLifResetModelBitAcc (the bit-accurate LIF, plus a reset of u and v at each sample's start, so
 that all samples run in one Lava run). Sample s occupies Lava steps s*P + 1 ... (s + 1)*P with
 P = the bundle's chip_steps; its input events of logical step t are sent at Lava step s*P + t + 1
@@ -113,7 +113,9 @@ def read_bundle(path):
         lv = lava[0]
         layers.append({
             'name': _str(m, 1), 'readout': bool(_int(m, 4)), 'kind': _int(m, 3),
+            'in_shape': _ints(m, 5), 'out_shape': _ints(m, 7),
             'in': int(np.prod(_ints(m, 5))), 'out': int(np.prod(_ints(m, 7))),
+            'kernel': _int(m, 8), 'stride': _int(m, 9), 'padding': _int(m, 10),
             'weights': np.array(_ints(m, 14, signed=True), dtype=np.int64).reshape(_ints(m, 13)),
             'du': _int(lv, 1, signed=True), 'dv': _int(lv, 2), 'vth': _ints(lv, 3),
             'bias_mant': _int(lv, 4, signed=True), 'bias_exp': _int(lv, 5), 'weight_exp': _int(lv, 6, signed=True),
@@ -129,28 +131,43 @@ def read_bundle(path):
             'spike_counts': [_ints(c, 2) for c in _msgs(ex, 3)],
         })
     return {
-        'name': _str(net, 1), 'T': _int(net, 2), 'input': int(np.prod(_ints(net, 7))),
+        'name': _str(net, 1), 'T': _int(net, 2), 'input': int(np.prod(_ints(net, 7))), 'input_shape': _ints(net, 7),
         'output': _str(net, 10) or 'membrane', 'chip_steps': _int(net, 11), 'layers': layers, 'samples': samples,
     }
 
 
 # ---- the Lava network ------------------------------------------------------------------------
 
+def lava_conv_weight(w):
+    """[out, in, ky, kx] correlation kernel -> Lava's (out, x, y, in) convolution kernel (flipped, as netx does)."""
+    return np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(0, 3, 2, 1))
+
+
+def whc(shape):
+    """A channels-first shape [C, H, W] (or [N]) in Lava's order (W, H, C)."""
+    return tuple(shape[::-1])
+
+
 def from_bundle(bundle, period):
-    """Lava Dense and LIF processes with the bundle's integers."""
+    """Lava Dense or Conv and LIF processes with the bundle's integers."""
+    from lava.proc.conv.process import Conv
     from lava.proc.dense.process import Dense
     from lava.proc.lif.process import LIFReset
     blocks = []
     for d, l in enumerate(bundle['layers'], start=1):
-        if l['kind'] != 0:
-            raise SystemExit(f"layer '{l['name']}' is a conv layer; this script builds dense layers only")
-        dense = Dense(weights=l['weights'], weight_exp=l['weight_exp'], num_weight_bits=8)
-        lif = LIFReset(shape=(l['out'],), du=l['du'], dv=l['dv'], vth=l['vth'][0], bias_mant=l['bias_mant'],
+        if l['kind'] == 0:
+            synapse = Dense(weights=l['weights'], weight_exp=l['weight_exp'], num_weight_bits=8)
+        else:
+            synapse = Conv(weight=lava_conv_weight(l['weights']), weight_exp=l['weight_exp'], input_shape=whc(l['in_shape']),
+                           stride=l['stride'], padding=l['padding'])
+        lif = LIFReset(shape=whc(l['out_shape']), du=l['du'], dv=l['dv'], vth=l['vth'][0], bias_mant=l['bias_mant'],
                        bias_exp=l['bias_exp'], reset_interval=period, reset_offset=d + 1)
-        dense.a_out.connect(lif.a_in)
+        synapse.a_out.connect(lif.a_in)
         if blocks:
-            blocks[-1][1].s_out.connect(dense.s_in)
-        blocks.append((dense, lif))
+            previous = blocks[-1][1].s_out
+            # A conv layer's (W, H, C) spikes reach a dense layer flattened channels first, as netx connects them.
+            (previous.transpose([2, 1, 0]).flatten() if len(previous.shape) == 3 and l['kind'] == 0 else previous).connect(synapse.s_in)
+        blocks.append((synapse, lif))
     return blocks[0][0].s_in, [lif for _, lif in blocks]
 
 
@@ -162,11 +179,15 @@ def from_netx(path, bundle, period):
     if len(net.layers) != len(bundle['layers']):
         raise SystemExit(f'{path}: {len(net.layers)} layers, the bundle has {len(bundle["layers"])}')
     for block, l in zip(net.layers, bundle['layers']):
-        w = np.asarray(block.synapse.weights.init)
-        exp = int(np.asarray(block.synapse.weight_exp.init).flat[0]) if hasattr(block.synapse, 'weight_exp') else 0
-        # netx's optimize_weight_bits may shift the weights left and set weight_exp to undo it.
-        effective = w.astype(np.int64) * 2 ** exp if exp >= 0 else w.astype(np.int64) >> -exp
-        if not np.array_equal(effective, l['weights']):
+        if l['kind'] == 0:
+            w = np.asarray(block.synapse.weights.init)
+            exp = int(block.synapse.proc_params.get('weight_exp', 0))
+            # netx's optimize_weight_bits may shift the weights left and set weight_exp to undo it.
+            effective = w.astype(np.int64) * 2 ** exp if exp >= 0 else w.astype(np.int64) >> -exp
+            same = np.array_equal(effective, l['weights'])
+        else:
+            same = np.array_equal(np.asarray(block.synapse.weight.init).astype(np.int64), lava_conv_weight(l['weights']))
+        if not same:
             raise SystemExit(f"{path}: layer '{l['name']}': the weights differ from the bundle's (a file from another checkpoint?)")
     return net.inp, [block.neuron for block in net.layers]
 
@@ -188,6 +209,9 @@ def run(bundle, net_path=None, limit=None):
     if data.max(initial=0) > 1:
         raise SystemExit('the bundle carries graded input events; this script sends binary spikes only')
     inp, lifs = from_netx(net_path, bundle, P) if net_path else from_bundle(bundle, P)
+    if len(inp.shape) == 3:
+        # A conv input takes (W, H, C): the events' addresses are channels first.
+        data = np.ascontiguousarray(data.reshape(*bundle['input_shape'], steps).transpose(2, 1, 0, 3))
     source = RingBuffer(data=data)
     source.s_out.connect(inp)
     monitors = []
@@ -201,8 +225,11 @@ def run(bundle, net_path=None, limit=None):
     source.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag='fixed_pt'))
     traces = []
     for m, lif, l in zip(monitors, lifs, bundle['layers']):
-        data_m = m.get_data()[lif.name]
-        traces.append(np.asarray(data_m['v' if l['readout'] else 's_out'], dtype=np.int64).reshape(steps, -1))
+        data_m = np.asarray(m.get_data()[lif.name]['v' if l['readout'] else 's_out'], dtype=np.int64)
+        if len(l['out_shape']) == 3:
+            # (W, H, C) back to the bundle's channels-first order.
+            data_m = data_m.reshape(steps, *whc(l['out_shape'])).transpose(0, 3, 2, 1)
+        traces.append(data_m.reshape(steps, -1))
     source.stop()
 
     results = []
@@ -255,10 +282,10 @@ def main():
         'spike_counts_identical': layer_equal,
         'readout_sums_identical': readout_equal if any(l['readout'] for l in bundle['layers']) else None,
         'samples_bit_identical': all_equal, 'predictions_equal': pred_equal, 'lava_accuracy': correct / n if n else None,
-        'run_config': 'Loihi2SimCfg(select_tag="fixed_pt"): PyDenseModelBitAcc, PyLifResetModelBitAcc',
+        'run_config': 'Loihi2SimCfg(select_tag="fixed_pt"): PyDenseModelBitAcc, PyConvModelFixed, PyLifResetModelBitAcc',
     }
     if not args.json:
-        print(f"{bundle['name']}: {n} samples in Lava ({'netx ' + args.net if args.net else 'Dense + LIF processes from the bundle'}), "
+        print(f"{bundle['name']}: {n} samples in Lava ({'netx ' + args.net if args.net else 'Dense/Conv + LIF processes from the bundle'}), "
               f"{bundle['chip_steps']} Lava steps each")
         for name in names:
             print(f'  spike counts of {name}: {layer_equal[name]}/{n} samples identical')

@@ -5,18 +5,23 @@
  * the bundle of `export events --target loihi2` expects (README.md here; tools/run-lava.py runs it).
  *
  * Layout, as netx reads it (lava-nc/lava-dl, netx/hdf5.py and netx/utils.py `NetDict`): groups
- * `/layer/0`, `/layer/1`, … in order, each a `dense` layer with `type` (fixed-length ASCII),
- * `shape`, `inFeatures`, `outFeatures`, `weight` (float32 integers, [out, in]) and a `neuron`
- * group (`type` "CUBA", `iDecay`, `vDecay`, `vThMant`, `refDelay`, `gradedSpike`). netx makes
- * every CUBA neuron a Lava LIF with du = iDecay − 1, dv = vDecay, vth = vThMant and no bias, and
- * passes the weights through `optimize_weight_bits`, which keeps even 8-bit weights exactly at
- * exponent 0. The host layer of a `direct` network is not in the file: its spikes are the input.
+ * `/layer/0`, `/layer/1`, … in order, with `type` (fixed-length ASCII) and `shape` (channels
+ * first). A chip whose first layer is a conv starts with an `input` layer (its shape only); a
+ * `dense` layer has `inFeatures`, `outFeatures`, `weight` (float32 integers, [out, in]); a `conv`
+ * layer `inChannels`, `outChannels`, `kernelSize`, `stride`, `padding`, `dilation`, `groups` and
+ * `weight` [out, in, ky, kx] (netx flips the kernel for Lava's convolution, so it correlates as
+ * we do); a `flatten` layer between a conv and a dense layer (netx flattens channels first, as
+ * we do). Each weighted layer has a `neuron` group (`type` "CUBA", `iDecay`, `vDecay`, `vThMant`,
+ * `refDelay`, `gradedSpike`). netx makes every CUBA neuron a Lava LIF with du = iDecay − 1,
+ * dv = vDecay, vth = vThMant and no bias, and passes dense weights through
+ * `optimize_weight_bits`, which keeps even 8-bit weights exactly at exponent 0. The host layer of
+ * a `direct` network is not in the file: its spikes are the input.
  */
 import { loadProfile } from '../../hardware-profiles/index.ts';
 import { SnnError } from '../../src/errors.ts';
 import { chipSteps } from '../../src/quantize/chip-time.ts';
 import { lavaLayerTerms, lavaMismatch } from '../../src/quantize/lava-terms.ts';
-import type { QuantizedNetwork } from '../../src/quantize/quantize.ts';
+import type { QuantizedLayer, QuantizedNetwork } from '../../src/quantize/quantize.ts';
 import { quantizeNetwork } from '../../src/quantize/quantize.ts';
 import type { ResetMode } from '../../src/spec/types.ts';
 import { shapeSize, validateSpec } from '../../src/spec/validate.ts';
@@ -35,7 +40,8 @@ function checkNetx(net: QuantizedNetwork, where: string): void {
   if (why) throw new SnnError('doesNotFit', `${where}: profile '${net.profile.name}' does not compute what Lava's bit-accurate processes compute: ${why}; use --target loihi2`);
   net.layers.forEach((l, i) => {
     const at = `${where}: chip layer ${i + 1} ('${l.name}')`;
-    if (l.kind !== 'dense') throw new SnnError('doesNotFit', `${at} is a conv2d layer; this exporter writes dense layers only (a network whose chip part is dense, e.g. fc)`);
+    // Lava's fixed-point Conv saturates its sums at 24 bits and computes them in float32 (exact below 2^24).
+    if (l.kind === 'conv2d' && convBound(l) >= 2 ** 23) throw new SnnError('doesNotFit', `${at}: its weighted sums can reach ${convBound(l)}, where Lava's conv saturates at 24 bits`);
     if (l.pool) throw new SnnError('doesNotFit', `${at} pools its synaptic input, which no netx layer does`);
     if (new Set(l.threshold).size > 1) throw new SnnError('doesNotFit', `${at} has per-channel thresholds; netx's vThMant is one per layer`);
     // netx's optimize_weight_bits gives an all-zero matrix no finite exponent (log2 of 255/0).
@@ -43,16 +49,49 @@ function checkNetx(net: QuantizedNetwork, where: string): void {
   });
 }
 
+/** The largest |weighted sum| of a layer for binary inputs: max over outputs of Σ|w|. */
+function convBound(l: QuantizedLayer): number {
+  const fan = l.weights.length / l.channels;
+  let bound = 0;
+  for (let o = 0; o < l.channels; o++) {
+    let sum = 0;
+    for (let i = o * fan; i < (o + 1) * fan; i++) sum += Math.abs(l.weights[i]);
+    bound = Math.max(bound, sum);
+  }
+  return bound;
+}
+
 function writeNetx(root: Group, net: QuantizedNetwork, generator: string): void {
   const layers = root.create_group('layer');
+  let index = 0;
+  const next = () => layers.create_group(String(index++));
+  if (net.layers[0].kind === 'conv2d') {
+    const input = next();
+    writeAscii(input, 'type', 'input');
+    writeInt64(input, 'shape', net.layers[0].inShape);
+  }
   net.layers.forEach((l, i) => {
-    const g = layers.create_group(String(i));
+    if (i > 0 && l.kind === 'dense' && net.layers[i - 1].kind === 'conv2d') writeAscii(next(), 'type', 'flatten');
+    const g = next();
     const lava = lavaLayerTerms(net, l);
-    writeAscii(g, 'type', 'dense');
-    writeInt64(g, 'shape', [l.channels]);
-    writeInt64(g, 'inFeatures', [shapeSize(l.inShape)], []);
-    writeInt64(g, 'outFeatures', [l.channels], []);
-    writeFloat32(g, 'weight', Float32Array.from(l.weights), [l.channels, shapeSize(l.inShape)]);
+    if (l.kind === 'dense') {
+      writeAscii(g, 'type', 'dense');
+      writeInt64(g, 'shape', [l.channels]);
+      writeInt64(g, 'inFeatures', [shapeSize(l.inShape)], []);
+      writeInt64(g, 'outFeatures', [l.channels], []);
+      writeFloat32(g, 'weight', Float32Array.from(l.weights), [l.channels, shapeSize(l.inShape)]);
+    } else {
+      writeAscii(g, 'type', 'conv');
+      writeInt64(g, 'shape', l.outShape);
+      writeInt64(g, 'inChannels', [l.inShape[0]], []);
+      writeInt64(g, 'outChannels', [l.channels], []);
+      writeInt64(g, 'kernelSize', [l.kernel, l.kernel]);
+      writeInt64(g, 'stride', [l.stride, l.stride]);
+      writeInt64(g, 'padding', [l.padding, l.padding]);
+      writeInt64(g, 'dilation', [1, 1]);
+      writeInt64(g, 'groups', [1], []);
+      writeFloat32(g, 'weight', Float32Array.from(l.weights), l.weightShape);
+    }
     const n = g.create_group('neuron');
     writeAscii(n, 'type', 'CUBA');
     // netx passes du = iDecay − 1 to Lava; iDecay is the profile's current decay code (lava-dl's convention).
@@ -92,7 +131,7 @@ export const lavaExporter: Exporter = {
     checkNetx(network, 'export lava');
     const generator = 'snn-export 0.1.0';
     const bytes = await writeHdf5(outPath, (root) => writeNetx(root, network, generator));
-    const layers = network.layers.map((l) => `${l.name} ${shapeSize(l.inShape)}→${l.channels}${l.readout ? ' (readout)' : ''}`).join(', ');
-    return `wrote ${outPath} (${bytes} bytes): netx network of ${network.layers.length} dense layer(s) for ${profile.name} (${layers})${network.hostLayers.length ? `; input: the spikes of host layer ${network.hostLayers.join(', ')}` : ''}; run ${chipSteps(network)} Lava steps per sample`;
+    const layers = network.layers.map((l) => `${l.name} ${l.kind === 'dense' ? `${shapeSize(l.inShape)}→${l.channels}` : `conv [${l.inShape}]→[${l.outShape}]`}${l.readout ? ' (readout)' : ''}`).join(', ');
+    return `wrote ${outPath} (${bytes} bytes): netx network of ${network.layers.length} layer(s) for ${profile.name} (${layers})${network.hostLayers.length ? `; input: the spikes of host layer ${network.hostLayers.join(', ')}` : ''}; run ${chipSteps(network)} Lava steps per sample`;
   },
 };

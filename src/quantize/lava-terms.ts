@@ -12,7 +12,7 @@ import type { HardwareProfile } from './profile.ts';
 import { val } from './profile.ts';
 import type { QuantizedLayer, QuantizedNetwork } from './quantize.ts';
 
-/** One chip layer as a Lava Dense process feeding a Lava LIF process. */
+/** One chip layer as a Lava Dense (or Conv) process feeding a Lava LIF process. */
 export interface LavaLayerTerms {
   /** LIF `du`: lava-dl's iDecay − 1 (Lava adds Loihi's ds_offset of 1 back). −1 means no current decay. */
   du: number;
