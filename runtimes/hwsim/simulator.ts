@@ -4,9 +4,11 @@
  *
  * Per logical step t, layer by layer. A profile's synaptic delay (Loihi: one chip step per
  * layer) only relabels steps: layer l computes logical step t at chip step t + delaySteps(l)
- * (`LayerPlacement.delaySteps`, src/quantize/chip-time.ts). The relabelling is exact because every
- * state starts at zero and nothing enters a layer but its weighted input and a bias on the current
- * (a target whose bias would act from chip step 0 on the membrane refuses biases: bias.supported):
+ * (`LayerPlacement.delaySteps`, src/quantize/chip-time.ts). The relabelling is exact when every
+ * state starts at zero and only the weighted input drives a layer before its first input arrives:
+ * no bias (loihi2, whose bias acts on the membrane from chip step 0, refuses biases:
+ * bias.supported), or a chip that starts a layer's bias with its first input (an assumption for
+ * any other profile with a delay; the bundled ones have none):
  *
  *   acc   = Σ over input events (i, p) of w[j, i]·p      only the targets of each event are touched
  *   z     = ((acc shifted by e) << inputShift) + bias     e ≥ 0: left shift; e < 0: flooring right shift
