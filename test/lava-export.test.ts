@@ -1,6 +1,6 @@
 // `export lava` (lava-dl netx HDF5) against the bundle of the same checkpoint, read back with the
 // project's own HDF5 reader; what it refuses; and chip time (Loihi's one-step delay per Dense) on a
-// two-neuron network worked out by hand. Lava itself is not needed (tools/run-lava.py is the Lava run).
+// two-neuron network worked out by hand. Lava itself is not needed (exporters/lava/run-lava.py is the Lava run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';

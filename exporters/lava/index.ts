@@ -2,7 +2,7 @@
  * `snn-export export lava CHECKPOINT -o net.net`: the chip part of a network quantized for a
  * profile with Lava's arithmetic (loihi2) as a lava-dl `netx` HDF5 file, which
  * `lava.lib.dl.netx.hdf5.Network` loads into Lava Dense and LIF processes that compute exactly what
- * the bundle of `export events --target loihi2` expects (README.md here; tools/run-lava.py runs it).
+ * the bundle of `export events --target loihi2` expects (README.md here; exporters/lava/run-lava.py runs it).
  *
  * Layout, as netx reads it (lava-nc/lava-dl, netx/hdf5.py and netx/utils.py `NetDict`): groups
  * `/layer/0`, `/layer/1`, … in order, with `type` (fixed-length ASCII) and `shape` (channels
@@ -104,7 +104,7 @@ function writeNetx(root: Group, net: QuantizedNetwork, generator: string): void 
   const sim = root.create_group('simulation');
   writeInt64(sim, 'Ts', [1], []);
   writeInt64(sim, 'tSample', [chipSteps(net)], []);
-  // Not read by netx: what tools/run-lava.py and a reader need to run and read the file as the bundle does.
+  // Not read by netx: what exporters/lava/run-lava.py and a reader need to run and read the file as the bundle does.
   const meta = root.create_group('snnExport');
   writeString(meta, 'generator', generator);
   writeString(meta, 'profile', net.profile.name);
@@ -118,7 +118,7 @@ function writeNetx(root: Group, net: QuantizedNetwork, generator: string): void 
 
 export const lavaExporter: Exporter = {
   name: 'lava',
-  description: "lava-dl netx HDF5 of the chip layers, quantized for loihi2: lava.lib.dl.netx.hdf5.Network loads it into Lava's bit-accurate Dense and LIF processes (tools/run-lava.py runs it on a bundle's events)",
+  description: "lava-dl netx HDF5 of the chip layers, quantized for loihi2: lava.lib.dl.netx.hdf5.Network loads it into Lava's bit-accurate Dense and LIF processes (exporters/lava/run-lava.py runs it on a bundle's events)",
   options: [
     { flags: '--target <name>', description: "hardware profile with Lava's arithmetic", defaultValue: 'loihi2' },
     { flags: '--reset-as <mode>', description: "run spiking layers with this reset when the network was trained with another ('zero'; changes the dynamics)" },

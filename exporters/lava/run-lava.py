@@ -2,8 +2,8 @@
 """Runs an snn-export spike-event bundle in Lava's bit-accurate CPU simulation and compares it with
 the bundle's expected outputs (the integer simulator's).
 
-    python3 tools/run-lava.py net.bundle                 # Lava Dense/Conv + LIF processes built from the bundle
-    python3 tools/run-lava.py net.bundle --net net.net   # the netx file of `snn-export export lava`
+    python3 exporters/lava/run-lava.py net.bundle                 # Lava Dense/Conv + LIF processes built from the bundle
+    python3 exporters/lava/run-lava.py net.bundle --net net.net   # the netx file of `snn-export export lava`
 
 Both run with Loihi2SimCfg(select_tag="fixed_pt"): Lava's PyDenseModelBitAcc (or PyConvModelFixed) and
 PyLifResetModelBitAcc (the bit-accurate LIF, plus a reset of u and v at each sample's start, so
