@@ -41,6 +41,10 @@ export const DATASETS: Record<string, (dir: string | undefined, o: DatasetOption
   events: (dir, o) => loadEventFolder(needDir('events', dir), { frames: frameOptions({ timeSteps: 10 }, o) }),
 };
 
+/**
+ * The train and test splits of data set `name` (a key of DATASETS) from the folder `dir` (MNIST: the
+ * embedded copy when absent), read with `options` (event frames, crop, MNIST-DVS scale).
+ */
 export function loadDataset(name: string, dir?: string, options: DatasetOptions = {}): DatasetSplits {
   const load = DATASETS[name];
   if (!load) throw new SnnError('usage', `option --dataset: '${name}' is not one of ${Object.keys(DATASETS).join(', ')}`);
