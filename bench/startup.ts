@@ -24,6 +24,7 @@ const cases: { name: string; args: string[]; target: number }[] = [
 ];
 
 console.log(`${values.bin}, ${runs} runs each (wall seconds; min is the figure, the machine may be shared)`);
+console.log('(a checkout\'s bin runs the build only while dist/ is newer than every source, else the sources through tsx: npm run build first)');
 console.log('command                     min      median   max      target');
 for (const c of cases) {
   const times: number[] = [];
