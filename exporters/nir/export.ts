@@ -13,6 +13,7 @@ import type { Tensor } from '../../src/util/tensor.ts';
 import { cubaFromDecays, DEFAULT_DT, NIR_VERSION, TIME_UNIT } from './convention.ts';
 import type { Group } from './h5.ts';
 import { writeFloat32, writeFloat64, writeHdf5, writeInt64, writeString, writeStringTable } from './h5.ts';
+import { VERSION } from '../../src/version.ts';
 
 /** How average pooling is written: NIR `AvgPool2d`, or `SumPool2d` with 1/k² folded into the weights before it. */
 export type PoolingForm = 'avg' | 'sum';
@@ -151,7 +152,7 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
     writeString(g, 'integrator', 'forward-euler');
     writeString(g, 'equations', 'I[t] = alpha*I[t-1] + x[t]; U[t] = beta*V[t-1] + I[t]; s[t] = U[t] > v_threshold; reset on the same step; alpha = 1 - dt/tau_syn, beta = 1 - dt/tau_mem');
     writeString(g, 'reset_mode', resetMode);
-    writeString(g, 'source', `snn-export 0.1.0${options.sourceName ? ` (${options.sourceName})` : ''}`);
+    writeString(g, 'source', `snn-export ${VERSION}${options.sourceName ? ` (${options.sourceName})` : ''}`);
     writeString(g, 'name', spec.name);
     writeInt64(g, 'time_steps', [spec.timeSteps], []);
     if (flatInput) writeInt64(g, 'input_shape', spec.inputShape);
