@@ -28,6 +28,7 @@ import { shapeSize, validateSpec } from '../../src/spec/validate.ts';
 import type { Exporter } from '../exporter.ts';
 import type { Group } from '../nir/h5.ts';
 import { writeFloat32, writeHdf5, writeInt64, writeString } from '../nir/h5.ts';
+import { VERSION } from '../../src/version.ts';
 
 /** A fixed-length ASCII string of shape (1,), the form netx's `NetDict` decodes (`value[0].decode('ascii')`). */
 function writeAscii(g: Group, name: string, value: string): void {
@@ -129,7 +130,7 @@ export const lavaExporter: Exporter = {
     const profile = loadProfile(String(options.target ?? 'loihi2'));
     const { network } = quantizeNetwork(validateSpec(checkpoint.spec), checkpoint.params, profile, { resetOverride: resetAs });
     checkNetx(network, 'export lava');
-    const generator = 'snn-export 0.1.0';
+    const generator = `snn-export ${VERSION}`;
     const bytes = await writeHdf5(outPath, (root) => writeNetx(root, network, generator));
     const layers = network.layers.map((l) => `${l.name} ${l.kind === 'dense' ? `${shapeSize(l.inShape)}→${l.channels}` : `conv [${l.inShape}]→[${l.outShape}]`}${l.readout ? ' (readout)' : ''}`).join(', ');
     return `wrote ${outPath} (${bytes} bytes): netx network of ${network.layers.length} layer(s) for ${profile.name} (${layers})${network.hostLayers.length ? `; input: the spikes of host layer ${network.hostLayers.join(', ')}` : ''}; run ${chipSteps(network)} Lava steps per sample`;
