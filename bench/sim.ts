@@ -3,7 +3,7 @@
  * the built-in `fc` and `csnn` networks.
  *
  *   npm run bench:sim [-- --samples 1000 --targets generic-int8,loihi2 --networks fc,csnn
- *                        --fc PATH --csnn PATH --accuracy --json]
+ *                        --fc PATH --csnn PATH --fc-loihi2 PATH --csnn-loihi2 PATH --accuracy --json]
  *
  * Uses the trained checkpoints runs/fc.safetensors and runs/csnn.safetensors (or --fc/--csnn)
  * when they exist, else the same architectures with seeded random weights (said in the output). Times are split
@@ -26,6 +26,8 @@ import { BUILTIN_ARCHITECTURES } from '../src/spec/builtin.ts';
 import { initParams } from '../src/spec/params.ts';
 import { validateSpec } from '../src/spec/validate.ts';
 import { buildInferenceGraph } from '../src/compile/inference-graph.ts';
+import { SnnError } from '../src/errors.ts';
+import { applyTarget, targetRules } from '../src/train/targets.ts';
 
 /** One network on one target. */
 export interface SimBenchResult {
@@ -55,16 +57,20 @@ export interface SimBenchResult {
   predictionAgreement?: number;
 }
 
-/** The trained checkpoint of a built-in architecture (`path`, else runs/<arch>.safetensors), or a seeded random one. */
-export function benchCheckpoint(arch: 'fc' | 'csnn', path = `runs/${arch}.safetensors`): { checkpoint: Checkpoint; weights: string } {
+/**
+ * The trained checkpoint of a built-in architecture (`path`, else runs/<arch>.safetensors), or a
+ * seeded random one built as `train --target <target>` builds it (no bias for loihi2, …).
+ */
+export function benchCheckpoint(arch: 'fc' | 'csnn', path = `runs/${arch}.safetensors`, target?: string): { checkpoint: Checkpoint; weights: string } {
   if (existsSync(path)) return { checkpoint: loadCheckpoint(path), weights: path };
-  const spec = BUILTIN_ARCHITECTURES[arch]({ alpha: 0.9, beta: 0.8, timeSteps: 25, encoder: { kind: 'direct' } });
+  const built = BUILTIN_ARCHITECTURES[arch]({ alpha: 0.9, beta: 0.8, timeSteps: 25, encoder: { kind: 'direct' } });
+  const spec = target ? applyTarget(built, targetRules(target)) : built;
   return { checkpoint: { spec, params: initParams(validateSpec(spec), 7, 2), history: [] }, weights: 'random weights' };
 }
 
 /** Times the host encoder and the simulator on the first `samples` MNIST test images. */
 export function benchSimulator(arch: 'fc' | 'csnn', target: string, samples: number, options: { accuracy?: boolean; checkpointPath?: string } = {}): SimBenchResult {
-  const { checkpoint, weights } = benchCheckpoint(arch, options.checkpointPath);
+  const { checkpoint, weights } = benchCheckpoint(arch, options.checkpointPath, target);
   const resolved = validateSpec(checkpoint.spec);
   const profile = loadProfile(target);
   // The first block of a `direct` network runs on the host; only the chip's spiking layers need the target's reset.
@@ -164,7 +170,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const ortRate = await benchOrtFloat(arch, samples, argValue(arch));
     if (!json) process.stdout.write(`${arch}: onnxruntime-node float inference ${ortRate.toFixed(0)} samples/s (1 thread, batch 128, same images)\n`);
     for (const target of targets) {
-      const r = benchSimulator(arch, target, samples, { accuracy, checkpointPath: argValue(arch) });
+      // A target may need its own training (loihi2 refuses biases): --<arch>-<target> PATH gives that checkpoint.
+      let r: SimBenchResult;
+      try {
+        r = benchSimulator(arch, target, samples, { accuracy, checkpointPath: argValue(`${arch}-${target}`) ?? argValue(arch) });
+      } catch (err) {
+        if (!(err instanceof SnnError)) throw err;
+        process.stdout.write(`${arch} on ${target}: skipped: ${err.message} (give --${arch}-${target} PATH, a checkpoint trained with --target ${target})\n`);
+        continue;
+      }
       r.ortSamplesPerSecond = ortRate;
       if (json) { process.stdout.write(`${JSON.stringify(r)}\n`); continue; }
       const acc = r.floatAccuracy !== undefined
