@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { exportNir } from '../exporters/nir/export.ts';
 import type { NirNeuronForm, NirReadoutForm } from '../exporters/nir/export.ts';
+import { nirExportOptions } from '../exporters/nir/export.ts';
 import { readHdf5Tree } from '../exporters/nir/h5-tree.ts';
 import { importNir } from '../exporters/nir/import.ts';
 import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
@@ -221,6 +222,20 @@ test('--nir-neurons cubalif writes every spiking layer as CubaLIF (alpha 0 as ta
   assert.deepEqual(await nodeTypes('spiking-cubalif.nir'), ['Affine', 'Affine', 'Affine', 'CubaLIF', 'CubaLIF', 'CubaLIF', 'Input', 'Output']);
   assertSameNetwork(before, after);
   assertSamePredictions(before, after, images(20, 36, 4));
+});
+
+test('--reader lava-dl scales weights and thresholds by 256 (metadata state_scale), and the import divides it out exactly', async () => {
+  const noBias: NetworkSpec = { ...convSpec, layers: convSpec.layers.map((l) => (l.kind === 'conv2d' || l.kind === 'dense' ? { ...l, bias: false } : l)) };
+  const before: Checkpoint = { spec: noBias, params: initParams(validateSpec(noBias), 7, 4), history: [] };
+  await exportNir(before, join(dir, 'lava-dl.nir'), { ...nirExportOptions({ reader: 'lava-dl' }, 'ck'), dt: 1e-3 });
+  const tree = await readHdf5Tree(join(dir, 'lava-dl.nir'));
+  const nodes = tree.groups.get('node')!.groups.get('nodes')!.groups;
+  const field = (node: string, name: string): number => { const f = nodes.get(node)!.fields.get(name)!; return f.kind === 'number' ? f.data[0] : NaN; };
+  assert.equal(field('clif2', 'v_threshold'), 0.75 * 256);
+  assert.equal(field('conv2d2', 'weight'), before.params.get('conv2d2.weight')!.data[0] * 256);
+  const { checkpoint: after } = await importNir(join(dir, 'lava-dl.nir'));
+  assertSameNetwork(before, after);
+  assertSamePredictions(before, after, images(12, 100, 8));
 });
 
 test('the forward pass tells networks apart (so equal outputs above mean something)', () => {

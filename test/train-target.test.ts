@@ -21,6 +21,8 @@ test('a built-in network takes the target\'s reset, bias and pooling, and then p
   assert.deepEqual(spec.layers.filter((l) => l.kind === 'conv2d' || l.kind === 'dense').map((l) => (l as { bias?: boolean }).bias), [false, false, false]);
   assert.deepEqual(spec.layers.filter((l) => l.kind.endsWith('pool')).map((l) => l.kind), ['avgpool', 'avgpool']);
   assert.deepEqual(spec.layers.filter((l) => l.kind === 'clif').map((l) => (l as { reset?: string }).reset), ['zero', 'zero']);
+  // lava-dl stores decays in 12 bits: alpha 0.3 becomes 1 − 2867/4096, beta 0.5 stays.
+  assert.deepEqual(spec.layers.filter((l) => l.kind === 'clif' || l.kind === 'readout').map((l) => [(l as { alpha: number }).alpha, (l as { beta: number }).beta]), Array(3).fill([1 - 2867 / 4096, 0.5]));
   checkTarget(spec, rules, 'test');
   // An IAF-only chip: no synaptic current and no leak.
   const speckLike = applyTarget(BUILTIN_ARCHITECTURES.fc({ alpha: 0.3, beta: 0.5, timeSteps: 8, encoder: { kind: 'direct' } }), { ...rules, name: 'iaf-chip', neuron: 'iaf', bias: true });
@@ -31,6 +33,8 @@ test('a spec that breaks a target is refused naming the layer, the rule and the 
   const refusal = (target: string) => { try { checkTarget(csnn(), targetRules(target), '--spec net.json'); return ''; } catch (e) { return (e as SnnError).message; } };
   assert.match(refusal('lava-dl'), /^--spec net\.json: layer 1 \(conv2d\) has a bias, which --target lava-dl does not allow .*; set "bias": false$/);
   assert.match(refusal('snntorch'), /layer 2 \(maxpool\) is a maxpool, which --target snntorch does not allow \(NIR has no max pooling\); make it "kind": "avgpool"/);
+  const noBias = applyTarget(csnn(), { ...targetRules('lava-dl'), decayBits: undefined });
+  assert.throws(() => checkTarget(noBias, targetRules('lava-dl'), 'net.json'), /^SnnError: net\.json: layer 3 \(clif\) has alpha 0\.3, between two decays of its 12-bit grid, which --target lava-dl does not allow \(lava-dl stores 1 − decay in 12 bits \(×4096\)\); set "alpha": 0\.300048828125$/);
   assert.match(refusal('speck'), /layer 2 \(maxpool\) is a maxpool, which --target speck does not allow .*; remove the pooling/);
 });
 

@@ -42,10 +42,13 @@ export const NIR_NEURON_FORMS: readonly NirNeuronForm[] = ['simplest', 'cubalif'
  * every spiking layer is a `CubaLIF`; lava-dl takes no conv bias.
  */
 export const NIR_READERS = {
-  snntorch: { readout: 'cubalif', pooling: 'avg', neurons: 'cubalif', bias: true },
-  norse: { readout: 'li', pooling: 'sum', neurons: 'cubalif', bias: true },
-  'lava-dl': { readout: 'cubalif', pooling: 'sum', neurons: 'cubalif', bias: false },
-} as const satisfies Record<string, { readout: NirReadoutForm; pooling: PoolingForm; neurons: NirNeuronForm; bias: boolean }>;
+  snntorch: { readout: 'cubalif', pooling: 'avg', neurons: 'cubalif', bias: true, stateScale: 1 },
+  norse: { readout: 'li', pooling: 'sum', neurons: 'cubalif', bias: true, stateScale: 1 },
+  // lava-dl keeps neuron state as integers of 1/4096 and truncates every product: weights and
+  // thresholds ×256 (a power of two, so the network computes exactly the same in float) move its
+  // rounding 256 times further below the threshold. State stays far inside int32 (|v|·4096·256 < 2^31 for |v| < 2048 thresholds).
+  'lava-dl': { readout: 'cubalif', pooling: 'sum', neurons: 'cubalif', bias: false, stateScale: 256 },
+} as const satisfies Record<string, { readout: NirReadoutForm; pooling: PoolingForm; neurons: NirNeuronForm; bias: boolean; stateScale: number }>;
 export type NirReader = keyof typeof NIR_READERS;
 
 /** Options of `snn-export export nir`. */
@@ -121,12 +124,13 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
     if (biased) throw new SnnError('doesNotFit', `${describe(biased.weighted)} has a bias, which ${options.reader} does not take; train with --target ${options.reader} (no bias), or export without --reader`);
   }
 
+  const stateScale = options.reader ? NIR_READERS[options.reader].stateScale : 1;
   // Average pooling written as SumPool2d needs 1/k² folded into the weighted layer of its block.
   const weightScale = new Map<string, number>();
   for (const block of resolved.blocks) {
     let factor = 1;
     if (options.pooling === 'sum') for (const p of block.post) if (p.layer.kind === 'avgpool') factor /= p.layer.size * p.layer.size;
-    weightScale.set(block.weighted.name, factor);
+    weightScale.set(block.weighted.name, factor * stateScale);
   }
 
   // A network that starts by flattening its input is written with a flat Input and no Flatten:
@@ -140,7 +144,7 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
   const nodes: NirNode[] = [{ key: inputKey, type: 'Input', write: (g) => writeInt64(g, 'shape', flatInput ? [count(spec.inputShape)] : spec.inputShape) }];
   const last = resolved.blocks[resolved.blocks.length - 1];
   const readout: ReadoutBlock = { weightLayer: last.weighted.name, timeSteps: spec.timeSteps, fedBySpikes: resolved.blocks.length > 1 };
-  for (const r of layers) nodes.push(...layerNodes(r, ck.params, weightScale.get(r.name) ?? 1, options, taken, readout));
+  for (const r of layers) nodes.push(...layerNodes(r, ck.params, weightScale.get(r.name) ?? 1, options, taken, readout, stateScale));
   nodes.push({ key: outputKey, type: 'Output', write: (g) => writeInt64(g, 'shape', [resolved.classes]) });
   const edges = nodes.slice(1).map((n, i) => [nodes[i].key, n.key]);
 
@@ -156,6 +160,8 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
     writeString(g, 'name', spec.name);
     writeInt64(g, 'time_steps', [spec.timeSteps], []);
     if (flatInput) writeInt64(g, 'input_shape', spec.inputShape);
+    // Weights, biases and thresholds are this many times ours (our importer divides it out).
+    if (stateScale !== 1) writeInt64(g, 'state_scale', [stateScale], []);
     writeString(g, 'output', resolved.output);
     if (resolved.output === 'membrane') writeString(g, 'readout', options.readout ?? 'li');
     writeString(g, 'encoder', spec.encoder.kind);
@@ -190,10 +196,10 @@ function unreachableThreshold(params: Map<string, Tensor>, readout: ReadoutBlock
 /** What the unreachable threshold of a `cubalif` readout is computed from. */
 interface ReadoutBlock { weightLayer: string; timeSteps: number; fedBySpikes: boolean }
 
-function layerNodes(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions, taken: Set<string>, readout: ReadoutBlock): NirNode[] {
+function layerNodes(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions, taken: Set<string>, readout: ReadoutBlock, stateScale: number): NirNode[] {
   const { layer, name, outShape } = r;
   const form = options.readout ?? 'li';
-  if (layer.kind !== 'readout' || form === 'cubali') return [layerNode(r, params, weightScale, options)];
+  if (layer.kind !== 'readout' || form === 'cubali') return [layerNode(r, params, weightScale, options, stateScale)];
   const n = count(outShape);
   const c = cubaFromDecays(layer.alpha, layer.beta, options.dt);
   const common = (g: Group): void => writeFloat64(g, 'v_leak', filled(n, 0), outShape);
@@ -205,7 +211,7 @@ function layerNodes(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: 
       { key: name, type: 'LI', write: (g) => { writeFloat64(g, 'tau', filled(n, c.tau_mem), outShape); writeFloat64(g, 'r', filled(n, c.r), outShape); common(g); } },
     ];
   }
-  const theta = unreachableThreshold(params, readout);
+  const theta = unreachableThreshold(params, readout) * stateScale;
   return [{
     key: name, type: 'CubaLIF', write: (g) => {
       for (const [field, v] of [['tau_syn', c.tau_syn], ['tau_mem', c.tau_mem], ['r', c.r], ['w_in', c.w_in]] as const) writeFloat64(g, field, filled(n, v), outShape);
@@ -215,7 +221,7 @@ function layerNodes(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: 
   }];
 }
 
-function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions): NirNode {
+function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: number, options: NirExportOptions, stateScale: number): NirNode {
   const { layer, name, inShape, outShape } = r;
   const n = count(outShape);
   switch (layer.kind) {
@@ -275,11 +281,11 @@ function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: n
       // v_reset is 0 for both our reset modes, so it is never written (readers ≤ 1.0.5 reject it).
       if (form === 'IF') {
         // v ← v + r·I per step, as snnTorch, Norse and lava-dl read IF (NIR's Euler form would be r·dt): r = 1.
-        return { key: name, type: 'IF', write: (g) => { write(g, 'r', 1); write(g, 'v_threshold', (layer as { theta?: number }).theta ?? 1); } };
+        return { key: name, type: 'IF', write: (g) => { write(g, 'r', 1); write(g, 'v_threshold', ((layer as { theta?: number }).theta ?? 1) * stateScale); } };
       }
       if (form === 'LIF') {
         // tau·dv/dt = (v_leak − v) + r·I at Euler step dt: beta = 1 − dt/tau and r = tau/dt gives gain 1 (snnTorch's Leaky export).
-        return { key: name, type: 'LIF', write: (g) => { write(g, 'tau', c.tau_mem); write(g, 'r', c.r); write(g, 'v_leak', 0); write(g, 'v_threshold', (layer as { theta?: number }).theta ?? 1); } };
+        return { key: name, type: 'LIF', write: (g) => { write(g, 'tau', c.tau_mem); write(g, 'r', c.r); write(g, 'v_leak', 0); write(g, 'v_threshold', ((layer as { theta?: number }).theta ?? 1) * stateScale); } };
       }
       return {
         key: name, type: layer.kind === 'clif' ? 'CubaLIF' : 'CubaLI', write: (g) => {
@@ -288,7 +294,7 @@ function layerNode(r: ResolvedLayer, params: Map<string, Tensor>, weightScale: n
           write(g, 'r', c.r);
           write(g, 'v_leak', c.v_leak);
           write(g, 'w_in', c.w_in);
-          if (layer.kind === 'clif') write(g, 'v_threshold', layer.theta ?? 1);
+          if (layer.kind === 'clif') write(g, 'v_threshold', (layer.theta ?? 1) * stateScale);
         },
       };
     }

@@ -184,6 +184,8 @@ interface Metadata {
   inputShape?: number[];
   /** How our export wrote the readout: 'cubalif' marks a CubaLIF whose threshold is out of reach. */
   readout?: string;
+  /** Our export for lava-dl scales weights, biases and thresholds by this power of two. */
+  stateScale?: number;
 }
 
 const TIME_UNITS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6 };
@@ -205,8 +207,12 @@ function readMetadata(file: string, g: RawGroup | undefined): Metadata {
   }
   const shapeField = g?.fields.get('input_shape');
   const inputShape = shapeField?.kind === 'number' && shapeField.data.length > 0 && shapeField.data.every((d) => Number.isInteger(d) && d > 0) ? [...shapeField.data] : undefined;
+  const stateScale = num('state_scale');
+  if (stateScale !== undefined && !(Number.isInteger(Math.log2(stateScale)) && stateScale >= 1 && stateScale <= 2 ** 20)) {
+    throw malformed(file, `metadata 'state_scale' is ${stateScale}; expected a power of two from 1 to 2^20`);
+  }
   return {
-    inputShape, readout: str('readout'),
+    inputShape, readout: str('readout'), stateScale,
     dt: dt !== undefined ? dt * timeUnit : undefined, timeUnit, timeSteps, encoder, reset: str('reset_mode'),
     source: str('source'), name: str('name'), classNames: names?.kind === 'string' ? names.data : undefined,
   };
@@ -432,6 +438,8 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
         }
         readoutStages = spiking ? 0 : readoutStages + 1;
         if (pending && gain !== 1) pending.factor *= gain;
+        const stateScale = meta.stateScale ?? 1;
+        if (pending && stateScale !== 1) pending.factor /= stateScale;
         if (pending && pending.factor !== 1) {
           for (const suffix of ['weight', 'bias']) {
             const t = params.get(`${pending.name}.${suffix}`);
@@ -442,7 +450,7 @@ export async function importNir(file: string, options: NirImportOptions = {}): P
         pending = undefined;
         const readoutInDisguise = node.type === 'CubaLIF' && meta.readout === 'cubalif' && key === lastNeuronKey;
         if (spiking && !readoutInDisguise) {
-          const theta = p('v_threshold');
+          const theta = p('v_threshold') / (meta.stateScale ?? 1);
           if (!(theta > 0)) node.fail(`v_threshold = ${theta}; snn-export needs a positive threshold`);
           layers.push({ kind: 'clif', name, alpha, beta, theta, reset: reset! });
         } else {

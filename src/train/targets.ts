@@ -27,8 +27,10 @@ export interface TargetRules {
   pooling: PoolKind[];
   /** The most general neuron the target runs: 'cuba' (any alpha, beta), 'lif' (alpha = 0), 'iaf' (alpha = 0, beta = 1). */
   neuron: 'cuba' | 'lif' | 'iaf';
+  /** Decays the target stores as (1 − decay)·2^bits, rounded: the trained network takes those exact values. */
+  decayBits?: number;
   /** Why, in a few words, per rule that restricts. */
-  why: Partial<Record<'reset' | 'bias' | 'pooling' | 'neuron', string>>;
+  why: Partial<Record<'reset' | 'bias' | 'pooling' | 'neuron' | 'decay', string>>;
 }
 
 /**
@@ -47,8 +49,8 @@ const READERS: Record<string, TargetRules> = {
     why: { reset: "Norse's NIR import resets to v_reset", pooling: 'NIR has no max pooling' },
   },
   'lava-dl': {
-    name: 'lava-dl', kind: 'reader', reset: 'zero', bias: false, pooling: ['avgpool'], neuron: 'cuba',
-    why: { reset: 'Lava resets to zero', bias: "lava-dl's NIR import takes no conv bias, Lava no dense bias", pooling: 'NIR has no max pooling' },
+    name: 'lava-dl', kind: 'reader', reset: 'zero', bias: false, pooling: ['avgpool'], neuron: 'cuba', decayBits: 12,
+    why: { reset: 'Lava resets to zero', bias: "lava-dl's NIR import takes no conv bias, Lava no dense bias", pooling: 'NIR has no max pooling', decay: 'lava-dl stores 1 − decay in 12 bits (×4096)' },
   },
 };
 
@@ -79,6 +81,12 @@ export function targetRules(name: string): TargetRules {
   throw new SnnError('usage', `option --target: '${name}' is not one of ${targetNames().join(', ')}`);
 }
 
+/** `decay` on the target's grid: 1 − round((1 − decay)·2^bits)/2^bits (exact in float32 for bits ≤ 24). */
+export function gridDecay(decay: number, bits: number): number {
+  const scale = 2 ** bits;
+  return 1 - Math.round((1 - decay) * scale) / scale;
+}
+
 const isWeighted = (l: Layer): l is Extract<Layer, { kind: 'dense' | 'conv2d' }> => l.kind === 'dense' || l.kind === 'conv2d';
 
 /** A built-in network made to follow the rules: reset, bias, pooling and neuron constants. */
@@ -91,7 +99,9 @@ export function applyTarget(spec: NetworkSpec, rules: TargetRules): NetworkSpec 
       return { ...layer, kind: rules.pooling[0] };
     }
     if (layer.kind === 'clif' || layer.kind === 'readout') {
-      const decays = rules.neuron === 'cuba' ? {} : rules.neuron === 'lif' ? { alpha: 0 } : { alpha: 0, beta: 1 };
+      const model = rules.neuron === 'cuba' ? {} : rules.neuron === 'lif' ? { alpha: 0 } : { alpha: 0, beta: 1 };
+      const decays = { alpha: layer.alpha, beta: layer.beta, ...model };
+      if (rules.decayBits) { decays.alpha = gridDecay(decays.alpha, rules.decayBits); decays.beta = gridDecay(decays.beta, rules.decayBits); }
       return layer.kind === 'clif' && rules.reset ? { ...layer, ...decays, reset: rules.reset } : { ...layer, ...decays };
     }
     return layer;
@@ -117,6 +127,12 @@ export function checkTarget(spec: NetworkSpec, rules: TargetRules, where: string
     if ((l.kind === 'clif' || l.kind === 'readout') && rules.neuron !== 'cuba') {
       if (l.alpha !== 0) fail(i, `has alpha ${l.alpha} (a synaptic current)`, rules.why.neuron, 'set "alpha": 0');
       if (rules.neuron === 'iaf' && l.beta !== 1) fail(i, `has beta ${l.beta} (a leak)`, rules.why.neuron, 'set "beta": 1');
+    }
+    if ((l.kind === 'clif' || l.kind === 'readout') && rules.decayBits) {
+      for (const field of ['alpha', 'beta'] as const) {
+        const on = gridDecay(l[field], rules.decayBits);
+        if (on !== l[field]) fail(i, `has ${field} ${l[field]}, between two decays of its ${rules.decayBits}-bit grid`, rules.why.decay, `set "${field}": ${on}`);
+      }
     }
   });
 }
