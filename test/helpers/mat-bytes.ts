@@ -7,10 +7,10 @@
 export class Bytes {
   private parts: Buffer[] = [];
   constructor(private readonly le: boolean) {}
-  u16(v: number): this { const b = Buffer.alloc(2); this.le ? b.writeUInt16LE(v) : b.writeUInt16BE(v); this.parts.push(b); return this; }
-  u32(v: number): this { const b = Buffer.alloc(4); this.le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0); this.parts.push(b); return this; }
-  i32(v: number): this { const b = Buffer.alloc(4); this.le ? b.writeInt32LE(v | 0) : b.writeInt32BE(v | 0); this.parts.push(b); return this; }
-  f64(v: number): this { const b = Buffer.alloc(8); this.le ? b.writeDoubleLE(v) : b.writeDoubleBE(v); this.parts.push(b); return this; }
+  u16(v: number): this { const b = Buffer.alloc(2); if (this.le) b.writeUInt16LE(v); else b.writeUInt16BE(v); this.parts.push(b); return this; }
+  u32(v: number): this { const b = Buffer.alloc(4); if (this.le) b.writeUInt32LE(v >>> 0); else b.writeUInt32BE(v >>> 0); this.parts.push(b); return this; }
+  i32(v: number): this { const b = Buffer.alloc(4); if (this.le) b.writeInt32LE(v | 0); else b.writeInt32BE(v | 0); this.parts.push(b); return this; }
+  f64(v: number): this { const b = Buffer.alloc(8); if (this.le) b.writeDoubleLE(v); else b.writeDoubleBE(v); this.parts.push(b); return this; }
   raw(b: Uint8Array): this { this.parts.push(Buffer.from(b)); return this; }
   pad8(): this { const n = this.length() % 8; if (n) this.parts.push(Buffer.alloc(8 - n)); return this; }
   length(): number { return this.parts.reduce((a, b) => a + b.length, 0); }
