@@ -106,7 +106,7 @@ export function writeTree(tree: unknown): Uint8Array {
   } finally {
     file.close();
   }
-  const bytes = (FS!.readFile(path) as Uint8Array).slice();
+  const bytes = FS!.readFile(path).slice();
   FS!.unlink(path);
   return bytes;
 }
