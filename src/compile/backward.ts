@@ -95,7 +95,7 @@ function reverseRecurrence(g: GraphBuilder, T: number, ext: string, rec: BlockRe
   if (T === 1) return ext;
   const name = rec.block.neuron.name;
   const parts = g.opN('Split', [ext], T, { axis: 0 }, `${name}_ext_t`);
-  const out: string[] = new Array(T);
+  const out = new Array<string>(T);
   let gU = '';
   let gI = '';
   for (let t = T - 1; t >= 0; t--) {
