@@ -30,6 +30,7 @@ export interface Recipe {
 
 const folder = fileURLToPath(new URL('./recipes/', import.meta.url));
 
+/** The names of the shipped training recipes (`src/train/recipes/*.json`), sorted. */
 export function recipeNames(): string[] {
   return readdirSync(folder).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 }
