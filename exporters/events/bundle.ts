@@ -292,7 +292,7 @@ export function decodeBundle(bytes: Uint8Array, where: string): EventBundle {
   const body = checkTrailer(bytes, where);
   let m: Message;
   try {
-    m = messageType().decode(body) as unknown as Message;
+    m = messageType().decode(body);
   } catch (err) {
     throw malformed(where, `not a readable events bundle (protobuf: ${(err as Error).message})`);
   }
