@@ -73,7 +73,7 @@ try {
     + `accuracy ${(result.accuracy * 100).toFixed(2)} %, max |Δlogit| ${result.maxLogitDifference.toExponential(2)}, ${((performance.now() - t0) / 1000).toFixed(1)} s in Chromium\n`);
   if (result.samples < MIN_SAMPLES) failures.push(`only ${result.samples} test images were checked (need ≥ ${MIN_SAMPLES})`);
   if (result.agreeing !== result.samples) failures.push(`${result.samples - result.agreeing} predictions differ from onnxruntime-node (first: #${result.disagreements.join(', #')})`);
-  await page.screenshot({ path: values.screenshot!, fullPage: true });
+  await page.screenshot({ path: values.screenshot, fullPage: true });
   process.stdout.write(`screenshot: ${values.screenshot}\n`);
   for (const url of browser.blocked) failures.push(`the page requested ${url} (outside the local server)`);
 } catch (err) {
