@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SnnError } from '../src/errors.ts';
 import { readEventFile, streamEventFile } from '../src/data/events/event-file.ts';
 import { encodeEvt2, encodeEvt3 } from '../src/data/events/evt-writer.ts';
 import type { EvtEvents } from '../src/data/events/evt-writer.ts';
