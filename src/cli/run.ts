@@ -38,7 +38,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
         if (process.env.SNN_EXPORT_DEBUG) process.stderr.write(`${err.stack}\n`);
         process.exit(err.exitCode);
       }
-      process.stderr.write(`snn-export: internal error: ${(err as Error)?.stack ?? err}\n`);
+      process.stderr.write(`snn-export: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
       process.exit(EXIT_CODES.internal);
     }
   };
