@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SnnError } from '../src/errors.ts';
 import { encodeDavisAedat2 } from '../src/data/events/davis-writer.ts';
 import { probeEventFile, readEventFile } from '../src/data/events/event-file.ts';
 import { eventsToFrames } from '../src/data/frames.ts';
