@@ -107,6 +107,7 @@ export interface TrainPosition {
   batchSize: number;
 }
 
+/** What a run ends with: the final checkpoint (also written to `run.out`) and its test accuracy. */
 export interface TrainResult {
   checkpoint: Checkpoint;
   /** Set when `stopRequested` stopped the run: where its checkpoint (at `run.out`) resumes. */
