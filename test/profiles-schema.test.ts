@@ -39,7 +39,7 @@ function rejects(mutate: (p: Record<string, any>) => void, expected: RegExp): vo
   const p = JSON.parse(readFileSync(join(PROFILE_DIR, 'loihi2.json'), 'utf8'));
   mutate(p);
   assert.throws(() => validateProfile(p, 'bad.json'), (err: unknown) => {
-    assert.ok(err instanceof SnnError, `not an SnnError: ${err}`);
+    assert.ok(err instanceof SnnError, `not an SnnError: ${String(err)}`);
     assert.equal(err.kind, 'malformedInput');
     assert.equal(err.exitCode, EXIT_CODES.malformedInput);
     assert.ok(!err.message.includes('\n'), 'the message must be one line');
