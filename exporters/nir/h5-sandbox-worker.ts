@@ -122,9 +122,9 @@ class Walker {
       // Fixed-length strings cost their size; variable-length ones at least a pointer each.
       this.spend(n * Math.max(meta.size, 16), path, `its ${n} strings`);
       const value = h5(where, () => ds.value);
-      this.spend(typeof value === 'string' ? value.length : Array.isArray(value) ? value.reduce((a: number, s) => a + String(s).length, 0) : 0, path, 'its strings\' characters');
+      this.spend(typeof value === 'string' ? value.length : Array.isArray(value) ? value.reduce((a: number, s) => a + (typeof s === 'string' ? s.length : 0), 0) : 0, path, 'its strings\' characters');
       if (typeof value === 'string') return { kind: 'string', shape, data: [value] };
-      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { kind: 'string', shape, data: value as string[] };
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { kind: 'string', shape, data: value };
       return { kind: 'other', what: describe(meta.type, meta.size, shape) };
     }
     if (meta.type === 0 || meta.type === 1) {
