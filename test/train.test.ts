@@ -164,7 +164,7 @@ test('with a validation split each epoch is judged on held-out training data, th
   }
   const bestEpoch = ck.history.reduce((a, r) => (r.validationAccuracy! > a.validationAccuracy! ? r : a));
   assert.equal(result.best?.epoch, bestEpoch.epoch);
-  const best = loadCheckpoint(result.best!.path);
+  const best = loadCheckpoint(result.best.path);
   assert.equal(best.history[best.history.length - 1].testAccuracy, result.testAccuracy);
   assert.ok((result.testAccuracy ?? 0) > 0.3);
   assert.equal((ck.dataset as { train: { count: number } }).train.count, 1536 - 256, 'the held-out samples are not trained on');
