@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { SnnError } from '../errors.ts';
 import { BUILTIN_ARCHITECTURES } from '../spec/builtin.ts';
@@ -190,7 +190,7 @@ export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<
   }
   if (f.target && !resume) checkTargetFlags(f, given);
   const recipe = f.recipe && !resume ? loadRecipe(f.recipe) : undefined;
-  const recorded = resume?.training as Record<string, unknown> | undefined;
+  const recorded = resume?.training;
   if (recorded) checkSettings(recorded, (name) => `${resumePath}: training.${name}`, false, 'malformedInput');
   const settings: TrainSettings = recorded as unknown as TrainSettings ?? (recipe ? { ...recipe.training, recipe: `${recipe.name}@${recipe.version}` } as TrainSettings : undefined) ?? {
     epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, lrSchedule: f.lrSchedule as TrainSettings['lrSchedule'], seed: f.seed,
@@ -239,7 +239,7 @@ export async function runTraining(f: TrainFlags, ctx: RunContext = {}): Promise<
 function checkTargetFlags(f: TrainFlags, given: ReadonlySet<string>): void {
   const rules = targetRules(f.target!);
   const clash = (flag: string, value: unknown, wanted: unknown, why: string | undefined): never => {
-    throw new SnnError('usage', `option --${flag} ${value} cannot apply with --target ${rules.name}: it needs ${wanted} (${why}); leave --${flag} out`);
+    throw new SnnError('usage', `option --${flag} ${String(value)} cannot apply with --target ${rules.name}: it needs ${String(wanted)} (${why}); leave --${flag} out`);
   };
   if (given.has('reset') && rules.reset && f.reset !== rules.reset) clash('reset', f.reset, rules.reset, rules.why.reset);
   if (given.has('alpha') && rules.neuron !== 'cuba' && f.alpha !== 0) clash('alpha', f.alpha, 'alpha 0', rules.why.neuron);
@@ -342,7 +342,7 @@ export function registerDemo(program: Command): void {
     .description('train the fc network for one epoch on the embedded MNIST and print the test accuracy')
     .option('-o, --out <file>', 'checkpoint file', 'runs/demo-fc.safetensors')
     .action(action(async (o: { out: string }) => {
-      const flags = addTrainOptions(program.createCommand('x')).opts() as TrainFlags;
+      const flags = addTrainOptions(program.createCommand('x')).opts<TrainFlags>();
       // The demo's checkpoint is its own: a second demo replaces it.
       const { out, testAccuracy } = await runTraining({ ...flags, progress: true, out: o.out, force: true });
       process.stdout.write(`MNIST test accuracy after 1 epoch of fc: ${((testAccuracy ?? 0) * 100).toFixed(2)} %\ncheckpoint: ${out}\nnext: snn-export export onnx ${out} -o model.onnx\n`);
