@@ -43,9 +43,9 @@ export const eventsExporter: Exporter = {
     const target = options.target as string | undefined;
     if (!target) throw new SnnError('usage', 'export events: --target <name> is required (see `snn-export profiles`)');
     const count = Number(options.samples ?? 100);
-    if (!Number.isInteger(count) || count < 0) throw new SnnError('usage', `export events: --samples must be a non-negative integer, got '${options.samples}'`);
+    if (!Number.isInteger(count) || count < 0) throw new SnnError('usage', `export events: --samples must be a non-negative integer, got '${String(options.samples)}'`);
     const resetAs = options.resetAs as ResetMode | undefined;
-    if (resetAs !== undefined && resetAs !== 'zero' && resetAs !== 'subtract') throw new SnnError('usage', `export events: --reset-as must be 'zero' or 'subtract', got '${resetAs}'`);
+    if (resetAs !== undefined && resetAs !== 'zero' && resetAs !== 'subtract') throw new SnnError('usage', `export events: --reset-as must be 'zero' or 'subtract', got '${String(resetAs)}'`);
 
     const profile = loadProfile(target);
     const resolved = validateSpec(checkpoint.spec);
