@@ -125,7 +125,7 @@ test('loihi2 refuses a chip layer with a bias, naming the layer and the way out;
 
 function refusedAs(bytes: Uint8Array, kind: 'malformedInput' | 'incompatibleVersion', pattern: RegExp): void {
   assert.throws(() => decodeBundle(bytes, 'x.bundle'), (err: unknown) => {
-    assert.ok(err instanceof SnnError, `not an SnnError: ${(err as Error)?.stack ?? err}`);
+    assert.ok(err instanceof SnnError, `not an SnnError: ${(err as Error)?.stack ?? String(err)}`);
     assert.equal(err.kind, kind);
     assert.ok(!err.message.includes('\n'), 'one line');
     assert.match(err.message, /^x\.bundle: /);
