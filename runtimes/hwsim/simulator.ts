@@ -295,7 +295,7 @@ export class HwSimulator {
       };
     });
     for (let l = 1; l < this.kernels.length; l++) this.checkAccumulator(l, 1);
-    this.kernels.forEach((k, l) => { k.wrapFree = this.wrapFree(k, 1); });
+    this.kernels.forEach((k) => { k.wrapFree = this.wrapFree(k, 1); });
   }
 
   /** See `LayerKernel.wrapFree`; `payload` is the largest input payload. */
