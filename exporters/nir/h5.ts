@@ -50,7 +50,7 @@ export async function writeHdf5(outPath: string, write: (root: Group) => void): 
     } finally {
       file.close();
     }
-    const bytes = FS!.readFile(scratch) as Uint8Array;
+    const bytes = FS!.readFile(scratch);
     writeFileAtomic(outPath, bytes);
     return bytes.byteLength;
   } finally {
