@@ -139,7 +139,7 @@ function flushBody(set: boolean): number[] {
     ...get(F_N), OP.i32Eqz, OP.brIf, 1,
     ...widen(0, OP.i32x4ExtendLowI16x8S),
     ...widen(16, OP.i32x4ExtendHighI16x8S),
-    ...get(F_ACC16), ...simd(OP.v128Const), ...Array(16).fill(0), ...v128Store(0),
+    ...get(F_ACC16), ...simd(OP.v128Const), ...new Array<number>(16).fill(0), ...v128Store(0),
     ...bump(F_ACC32, 32), ...bump(F_ACC16, 16), ...bump(F_N, -1),
     OP.br, 0,
     OP.end, OP.end,
@@ -192,7 +192,7 @@ function maxPool2Body(): number[] {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const type = section(1, [3, 0x60, 7, ...Array(7).fill(I32), 0, 0x60, 3, I32, I32, I32, 0, 0x60, 6, ...Array(6).fill(I32), 0]);
+  const type = section(1, [3, 0x60, 7, ...new Array<number>(7).fill(I32), 0, 0x60, 3, I32, I32, I32, 0, 0x60, 6, ...new Array<number>(6).fill(I32), 0]);
   const imports = section(2, [1, ...uleb(3), ...Buffer.from('env'), ...uleb(6), ...Buffer.from('memory'), 0x02, 0x00, 1]);
   const funcs = section(3, [5, 0, 0, 1, 1, 2]);
   const name = (s: string) => [...uleb(s.length), ...Buffer.from(s)];
