@@ -16,7 +16,7 @@ import type { GradientMode } from '../src/compile/backward.ts';
 import { DEFAULT_ADAM } from '../src/compile/adam.ts';
 import { decodeModel } from '../src/compile/onnx-proto.ts';
 import { OrtGraph, feed } from '../src/engine/ort-session.ts';
-import { TrainingEngine, traceWeights } from '../src/train/engine.ts';
+import { traceWeights } from '../src/train/engine.ts';
 import { oneHot } from '../src/data/encode.ts';
 import { StepSkipper, parseSkipPolicy } from '../src/train/skip.ts';
 import { freezeOutLr, freezePoints, frozenLayers } from '../src/train/freezeout.ts';
