@@ -59,7 +59,7 @@ export function registerImport(program: Command): void {
           name: opts.name as string | undefined,
         });
         saveCheckpoint(opts.output as string, checkpoint);
-        process.stdout.write(`${summary} → ${opts.output}\n`);
+        process.stdout.write(`${summary} → ${opts.output as string}\n`);
       } finally {
         claim.release();
       }
