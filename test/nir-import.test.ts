@@ -13,7 +13,7 @@ import type { NirImportOptions } from '../exporters/nir/import.ts';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import { SnnError } from '../src/errors.ts';
 import { clifParams, clifStep, zeroState } from '../src/neuron/clif.ts';
-import type { ClifLayer, ReadoutLayer } from '../src/spec/types.ts';
+import type { ClifLayer } from '../src/spec/types.ts';
 import { validateSpec } from '../src/spec/validate.ts';
 import { Random } from '../src/util/random.ts';
 import type { Tensor } from '../src/util/tensor.ts';
@@ -98,7 +98,7 @@ function denseFile(file: string, override: Partial<Record<string, Fields>> = {},
       out: snnTorchCuba(4, 0.9, 0.8),
       output: { shape: i64([4]) },
       ...override,
-    } as NirFileSpec['nodes'],
+    },
     edges: [['input', 'fc1'], ['fc1', 'lif1'], ['lif1', 'fc2'], ['fc2', 'out'], ['out', 'output']],
     ...extra,
   });
@@ -201,7 +201,7 @@ function runImported(spec: ReturnType<typeof validateSpec>, params: Map<string, 
       const [out, inF] = w.shape;
       const z = new Float32Array(out).map((_, o) => (b ? b.data[o] : 0) + w.data.subarray(o * inF, (o + 1) * inF).reduce((a, wi, i) => a + wi * input[i], 0));
       const s = new Float32Array(out), u = new Float32Array(out);
-      clifStep(z, states[k], clifParams(block.neuron.layer as ClifLayer | ReadoutLayer), s, u);
+      clifStep(z, states[k], clifParams(block.neuron.layer), s, u);
       if (block.neuron.layer.kind === 'readout') u.forEach((v, o) => { scores[o] += v / spec.spec.timeSteps; });
       else spikes += s.reduce((a, v) => a + v, 0);
       input = s;
