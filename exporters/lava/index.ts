@@ -126,8 +126,8 @@ export const lavaExporter: Exporter = {
   ],
   async export(checkpoint, outPath, options): Promise<string> {
     const resetAs = options.resetAs as ResetMode | undefined;
-    if (resetAs !== undefined && resetAs !== 'zero' && resetAs !== 'subtract') throw new SnnError('usage', `export lava: --reset-as must be 'zero' or 'subtract', got '${resetAs}'`);
-    const profile = loadProfile(String(options.target ?? 'loihi2'));
+    if (resetAs !== undefined && resetAs !== 'zero' && resetAs !== 'subtract') throw new SnnError('usage', `export lava: --reset-as must be 'zero' or 'subtract', got '${String(resetAs)}'`);
+    const profile = loadProfile(String(options.target as string | undefined ?? 'loihi2'));
     const { network } = quantizeNetwork(validateSpec(checkpoint.spec), checkpoint.params, profile, { resetOverride: resetAs });
     checkNetx(network, 'export lava');
     const generator = `snn-export ${VERSION}`;
