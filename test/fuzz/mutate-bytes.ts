@@ -130,7 +130,7 @@ const numberInText: ByteMutation = (rng, b) => {
   const runs = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g)];
   if (!runs.length) return interestingInt(rng, b);
   const m = pick(rng, runs);
-  return Buffer.from(text.slice(0, m.index) + pick(rng, INTERESTING_NUMBER_TEXT) + text.slice(m.index! + m[0].length), 'latin1');
+  return Buffer.from(text.slice(0, m.index) + pick(rng, INTERESTING_NUMBER_TEXT) + text.slice(m.index + m[0].length), 'latin1');
 };
 
 /** Text-file hazards: a UTF-8 byte-order mark, CR or CRLF line ends, a NUL, a stray quote. */
