@@ -51,7 +51,7 @@ function refusedLine(r: { status: number | null; stderr: string }, code: number,
 /** The SnnError `fn` throws: its kind, one line, and a message matching `pattern`. */
 function refuses(fn: () => unknown, kind: SnnError['kind'], pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SnnError, `not an SnnError: ${(err as Error)?.stack ?? err}`);
+    assert.ok(err instanceof SnnError, `not an SnnError: ${(err as Error)?.stack ?? String(err)}`);
     assert.equal(err.kind, kind, err.message);
     assert.ok(!err.message.includes('\n'), 'one line');
     assert.match(err.message, pattern);
