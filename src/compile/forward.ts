@@ -144,7 +144,7 @@ export function lowerForward(g: GraphBuilder, cfg: ForwardConfig, input: string)
       ({ weightedOut, post, z } = isStatic && cfg.staticSynapticInput
         ? { weightedOut: cfg.staticSynapticInput, post: [] as PostRecord[], z: cfg.staticSynapticInput }
         : lowerSynapticInput(g, block, current, blockCfg));
-      zSteps = isStatic ? Array(T).fill(z) : T === 1 ? [z] : g.opN('Split', [z], T, { axis: 0 }, `${name}_zt`);
+      zSteps = isStatic ? new Array<string>(T).fill(z) : T === 1 ? [z] : g.opN('Split', [z], T, { axis: 0 }, `${name}_zt`);
     }
 
     // Input traces Q[t] = alpha·Q[t−1] + s_in[t], P[t] = beta·P[t−1] + Q[t] (trace gradient only).
@@ -238,7 +238,7 @@ function sumSpikes(g: GraphBuilder, name: string, spikes: string[], flatten: boo
 function countSpikes(g: GraphBuilder, name: string, fires: string[], neurons: number): string {
   const T = fires.length;
   const masks = g.op('Cast', [g.op('Reshape', [g.op('Concat', fires, { axis: 0 }, `${name}_fires`), g.constInt64([T, -1])])], { to: TensorDataType.UINT8 }, `${name}_fires_u8`);
-  const total = g.op('MatMulInteger', [g.constUint8(Array(T).fill(1), [1, T]), masks], {}, `${name}_count_i32`);
+  const total = g.op('MatMulInteger', [g.constUint8(new Array<number>(T).fill(1), [1, T]), masks], {}, `${name}_count_i32`);
   return g.op('Cast', [g.op('Reshape', [total, g.constInt64([-1, neurons])], {}, `${name}_count_bn`)], { to: TensorDataType.FLOAT }, `${name}_count`);
 }
 
