@@ -296,7 +296,7 @@ export class TrainingEngine {
     }) : []);
     let states = chunks > 1 ? this.zeroStates(B, trace) : {};
     const trainable = [...this.params.keys()].filter((p) => resolved.blocks.findIndex((b) => p.startsWith(`${b.weighted.name}.`)) >= firstTrainable);
-    let grads: Record<string, Float32Array> = Object.fromEntries(chunks > 1 ? trainable.map((p) => [p, new Float32Array(this.params.get(p)!.data.length)]) : []);
+    const grads: Record<string, Float32Array> = Object.fromEntries(chunks > 1 ? trainable.map((p) => [p, new Float32Array(this.params.get(p)!.data.length)]) : []);
     const readoutSum = new Float32Array(B * K);
     let lossSum = 0;
     const adamFeeds = (feeds: Record<string, ort.Tensor>, names: readonly string[]) => this.adamFeeds(feeds, names, lr, step);
