@@ -141,7 +141,7 @@ function resolveNames(layers: Layer[]): string[] {
  */
 export function validateSpec(spec: NetworkSpec): ResolvedSpec {
   if (typeof spec !== 'object' || spec === null) fail('spec', 'must be a JSON object');
-  if (spec.version !== SPEC_VERSION) fail('spec', `version ${shown(spec.version)} is not supported (expected ${SPEC_VERSION})`);
+  if (spec.version !== SPEC_VERSION) fail('spec', `version ${shown(spec.version)} is not supported (expected ${String(SPEC_VERSION)})`);
   if (!Array.isArray(spec.inputShape) || spec.inputShape.length === 0 || spec.inputShape.length > 3) fail('spec.inputShape', `must be an array of 1 to 3 positive integers, got ${shown(spec.inputShape)}`);
   spec.inputShape.forEach((d, i) => positiveInt(d, 'spec.inputShape', `[${i}]`, SPEC_LIMITS.neuronsPerLayer));
   checkNeurons(spec.inputShape, 'spec.inputShape');
