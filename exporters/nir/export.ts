@@ -327,7 +327,7 @@ export async function exportNir(ck: Checkpoint, outPath: string, options: NirExp
 /** Parses the exporter's command-line options (commander passes strings). */
 export function nirExportOptions(opts: Record<string, unknown>, checkpointPath: string): NirExportOptions {
   const dt = opts.dt === undefined ? DEFAULT_DT : Number(opts.dt);
-  if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got '${opts.dt}'`);
+  if (!(dt > 0 && Number.isFinite(dt))) throw new SnnError('usage', `option --dt: must be a positive number of seconds, got '${String(opts.dt)}'`);
   const reader = opts.reader as string | undefined;
   if (reader !== undefined && !(reader in NIR_READERS)) throw new SnnError('usage', `option --reader: must be one of ${Object.keys(NIR_READERS).join(', ')}, got '${reader}'`);
   const preset = reader ? NIR_READERS[reader as NirReader] : undefined;
