@@ -21,8 +21,8 @@ import { loadProfile } from '../../hardware-profiles/index.ts';
 import { SnnError } from '../../src/errors.ts';
 import { chipSteps } from '../../src/quantize/chip-time.ts';
 import { lavaLayerTerms, lavaMismatch } from '../../src/quantize/lava-terms.ts';
-import type { QuantizedLayer, QuantizedNetwork } from '../../src/quantize/quantize.ts';
-import { quantizeNetwork } from '../../src/quantize/quantize.ts';
+import type { QuantizedNetwork } from '../../src/quantize/quantize.ts';
+import { accumulatorBound, quantizeNetwork } from '../../src/quantize/quantize.ts';
 import type { ResetMode } from '../../src/spec/types.ts';
 import { shapeSize, validateSpec } from '../../src/spec/validate.ts';
 import type { Exporter } from '../exporter.ts';
@@ -42,7 +42,7 @@ function checkNetx(net: QuantizedNetwork, where: string): void {
   net.layers.forEach((l, i) => {
     const at = `${where}: chip layer ${i + 1} ('${l.name}')`;
     // Lava's fixed-point Conv saturates its sums at 24 bits and computes them in float32 (exact below 2^24).
-    if (l.kind === 'conv2d' && convBound(l) >= 2 ** 23) throw new SnnError('doesNotFit', `${at}: its weighted sums can reach ${convBound(l)}, where Lava's conv saturates at 24 bits`);
+    if (l.kind === 'conv2d' && accumulatorBound(l) >= 2 ** 23) throw new SnnError('doesNotFit', `${at}: its weighted sums can reach ${accumulatorBound(l)}, where Lava's conv saturates at 24 bits`);
     if (l.pool) throw new SnnError('doesNotFit', `${at} pools its synaptic input, which no netx layer does`);
     if (new Set(l.threshold).size > 1) throw new SnnError('doesNotFit', `${at} has per-channel thresholds; netx's vThMant is one per layer`);
     // netx's optimize_weight_bits gives an all-zero matrix no finite exponent (log2 of 255/0).
@@ -50,17 +50,6 @@ function checkNetx(net: QuantizedNetwork, where: string): void {
   });
 }
 
-/** The largest |weighted sum| of a layer for binary inputs: max over outputs of Σ|w|. */
-function convBound(l: QuantizedLayer): number {
-  const fan = l.weights.length / l.channels;
-  let bound = 0;
-  for (let o = 0; o < l.channels; o++) {
-    let sum = 0;
-    for (let i = o * fan; i < (o + 1) * fan; i++) sum += Math.abs(l.weights[i]);
-    bound = Math.max(bound, sum);
-  }
-  return bound;
-}
 
 function writeNetx(root: Group, net: QuantizedNetwork, generator: string): void {
   const layers = root.create_group('layer');

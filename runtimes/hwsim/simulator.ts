@@ -31,6 +31,7 @@ import type { Register } from '../../src/quantize/integer.ts';
 import { overflow, register } from '../../src/quantize/integer.ts';
 import { val } from '../../src/quantize/profile.ts';
 import type { QuantizedLayer, QuantizedNetwork } from '../../src/quantize/quantize.ts';
+import { accumulatorBound } from '../../src/quantize/quantize.ts';
 import { shapeSize } from '../../src/spec/validate.ts';
 import { Arena, arenaBytes } from './scatter-wasm.ts';
 
@@ -610,17 +611,6 @@ export class HwSimulator {
   }
 }
 
-/** max over outputs of Σ|w| of its inputs: the largest weighted sum one binary input step can make. */
-function accumulatorBound(q: QuantizedLayer): number {
-  const fan = q.weights.length / q.channels;
-  let bound = 0;
-  for (let o = 0; o < q.channels; o++) {
-    let sum = 0;
-    for (let i = o * fan; i < (o + 1) * fan; i++) sum += Math.abs(q.weights[i]);
-    bound = Math.max(bound, sum);
-  }
-  return bound;
-}
 
 /**
  * The class scores of a result: the mean readout membrane per class in float units (the logits),

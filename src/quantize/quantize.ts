@@ -363,3 +363,15 @@ export function checkQuantizedNetwork(net: QuantizedNetwork, where: string): voi
   });
   if (shapeSize(last.outShape) !== net.classes) bad(`the output layer has ${shapeSize(last.outShape)} neurons for ${net.classes} classes`);
 }
+
+/** max over outputs of Σ|w| of its inputs: the largest weighted sum one binary input step can make. */
+export function accumulatorBound(q: QuantizedLayer): number {
+  const fan = q.weights.length / q.channels;
+  let bound = 0;
+  for (let o = 0; o < q.channels; o++) {
+    let sum = 0;
+    for (let i = o * fan; i < (o + 1) * fan; i++) sum += Math.abs(q.weights[i]);
+    bound = Math.max(bound, sum);
+  }
+  return bound;
+}
