@@ -26,7 +26,7 @@ export type HostReply = { id: number; ok: true; outputs?: Record<string, Float32
 
 /** What the host process may use: resident memory and time per request (README, "Limits on input files"). */
 export const HOST_LIMITS = {
-  /** Resident memory of the host process, on top of 4 × the model's size (csnn, T 8, batch 500: 367 MiB). */
+  /** Resident memory of the host process, on top of 4 × the model's size and twice the batch's activations (csnn, T 8, batch 500: 367 MiB). */
   memoryBytes: 896 * 2 ** 20,
   /** Loading a model, or running a batch, plus `perSampleMs` for each sample of the batch. */
   requestMs: 20_000,
@@ -128,9 +128,22 @@ export interface HostedSession {
   release(): Promise<void>;
 }
 
+/**
+ * What one sample of the network the model was exported from takes in onnxruntime, so that the
+ * memory limit grows with the batch: a network with wide conv layers at batch 500 needs more than
+ * the fixed part alone allows, while a model that allocates beyond its network is still stopped.
+ */
+export interface SampleFootprint {
+  /** Input values per sample (the model's input holds batch × this many). */
+  inputValues: number;
+  /** Bytes of the network's activations per sample, allowed twice over on top of the fixed limit. */
+  activationBytes: number;
+}
+
 /** Loads `model` (read from `file`) into `runtime` in the host process. */
-export async function openHostedSession(runtime: OrtPackage, model: Uint8Array, file: string): Promise<HostedSession> {
+export async function openHostedSession(runtime: OrtPackage, model: Uint8Array, file: string, footprint?: SampleFootprint): Promise<HostedSession> {
   const limitBytes = HOST_LIMITS.memoryBytes + 4 * model.byteLength;
+  const runLimit = (data: Float32Array): number => limitBytes + (footprint ? 2 * Math.ceil(data.length / footprint.inputValues) * footprint.activationBytes : 0);
   const refused = (reply: HostReply, doing: string): never => {
     throw malformed(file, `${runtime} cannot ${doing} this model: ${(reply as { error: string }).error}`);
   };
@@ -139,7 +152,7 @@ export async function openHostedSession(runtime: OrtPackage, model: Uint8Array, 
   const session = opened.id;
   return {
     async run(data, dims) {
-      const reply = await host.request({ type: 'run', session, data, dims }, file, limitBytes);
+      const reply = await host.request({ type: 'run', session, data, dims }, file, runLimit(data));
       if (!reply.ok) refused(reply, 'run');
       return (reply as { outputs: Record<string, Float32Array> }).outputs;
     },

@@ -88,3 +88,22 @@ test('a state shape of [batch, 2^31] makes onnxruntime allocate gigabytes: stopp
   const runtime = await onnxruntimeNodeRuntime.prepare({ checkpoint, onnxPath: exported });
   await runtime.dispose();
 });
+
+test('the memory limit grows with the batch: the shipped mnist-paper (wide conv layers) runs a batch of 1000 in ort-node', async () => {
+  const { loadCheckpoint } = await import('../src/checkpoint/checkpoint.ts');
+  const { loadMnist } = await import('../src/data/mnist.ts');
+  const { encodeBatch } = await import('../src/data/encode.ts');
+  const { subset } = await import('../src/data/dataset.ts');
+  const paper = loadCheckpoint('mnist-paper');
+  const onnx = join(dir, 'mnist-paper.onnx');
+  await onnxExporter.export(paper, onnx, {}, 'mnist-paper');
+  const runtime = await onnxruntimeNodeRuntime.prepare({ checkpoint: paper, onnxPath: onnx });
+  try {
+    const test1000 = subset(loadMnist().test, 1000);
+    const input = encodeBatch(paper.spec, test1000, [...Array(1000).keys()]);
+    const out = await runtime.run(input);
+    assert.equal(out.logits.length, 1000 * 10);
+  } finally {
+    await runtime.dispose();
+  }
+});
