@@ -32,6 +32,9 @@ export type { TrainOptions } from './api/train.ts';
 export type { TrainSettings, TrainResult, TrainPosition } from './train/trainer.ts';
 export { DEFAULT_SETTINGS, DEFAULT_NEURON } from './train/defaults.ts';
 export { loadRecipe, recipeNames } from './train/recipes.ts';
+export { targetNames, targetRules, applyTarget, checkTarget } from './train/targets.ts';
+export type { TargetRules } from './train/targets.ts';
+export { predictedClass } from './spec/prediction.ts';
 export type { Recipe } from './train/recipes.ts';
 
 // Checkpoints
