@@ -36,6 +36,10 @@ test('a spec that breaks a target is refused naming the layer, the rule and the 
   const noBias = applyTarget(csnn(), { ...targetRules('lava-dl'), decayBits: undefined });
   assert.throws(() => checkTarget(noBias, targetRules('lava-dl'), 'net.json'), /^SnnError: net\.json: layer 3 \(clif\) has alpha 0\.3, between two decays of its 12-bit grid, which --target lava-dl does not allow \(lava-dl stores 1 − decay in 12 bits \(×4096\)\); set "alpha": 0\.300048828125$/);
   assert.match(refusal('speck'), /layer 2 \(maxpool\) is a maxpool, which --target speck does not allow .*; remove the pooling/);
+  // Speck runs conv layers only: the dense layer of a network is refused too.
+  const fc = BUILTIN_ARCHITECTURES.fc({ alpha: 0, beta: 1, timeSteps: 8, encoder: { kind: 'direct' } });
+  assert.throws(() => checkTarget(fc, targetRules('speck'), 'net.json'), /^SnnError: net\.json: layer 2 \(dense\) is a dense layer, which --target speck does not allow \(speck runs conv2d, flatten layers \(layerKinds\)\); use conv2d layers$/);
+  assert.throws(() => applyTarget(fc, targetRules('speck')), /^SnnError: option --target speck: layer 2 is dense, and speck runs conv2d, flatten layers \(layerKinds\); choose another --arch, or --spec FILE$/);
 });
 
 test('train --target: a flag the target overrides is refused before any work, and so is an unknown target', () => {

@@ -23,6 +23,8 @@ export interface TargetRules {
   reset?: ResetMode;
   /** Whether dense and conv2d layers may have a bias. */
   bias: boolean;
+  /** Weighted layer kinds the target runs. */
+  weighted: ('dense' | 'conv2d')[];
   /** Pooling kinds the target runs, most preferred first; empty: no pooling at all. */
   pooling: PoolKind[];
   /** The most general neuron the target runs: 'cuba' (any alpha, beta), 'lif' (alpha = 0), 'iaf' (alpha = 0, beta = 1). */
@@ -30,7 +32,7 @@ export interface TargetRules {
   /** Decays the target stores as (1 − decay)·2^bits, rounded: the trained network takes those exact values. */
   decayBits?: number;
   /** Why, in a few words, per rule that restricts. */
-  why: Partial<Record<'reset' | 'bias' | 'pooling' | 'neuron' | 'decay', string>>;
+  why: Partial<Record<'reset' | 'bias' | 'weighted' | 'pooling' | 'neuron' | 'decay', string>>;
 }
 
 /**
@@ -41,15 +43,15 @@ export interface TargetRules {
  */
 const READERS: Record<string, TargetRules> = {
   snntorch: {
-    name: 'snntorch', kind: 'reader', reset: 'zero', bias: true, pooling: ['avgpool'], neuron: 'cuba',
+    name: 'snntorch', kind: 'reader', weighted: ['dense', 'conv2d'], reset: 'zero', bias: true, pooling: ['avgpool'], neuron: 'cuba',
     why: { reset: "snnTorch's NIR import resets to zero", pooling: 'NIR has no max pooling' },
   },
   norse: {
-    name: 'norse', kind: 'reader', reset: 'zero', bias: true, pooling: ['avgpool'], neuron: 'cuba',
+    name: 'norse', kind: 'reader', weighted: ['dense', 'conv2d'], reset: 'zero', bias: true, pooling: ['avgpool'], neuron: 'cuba',
     why: { reset: "Norse's NIR import resets to v_reset", pooling: 'NIR has no max pooling' },
   },
   'lava-dl': {
-    name: 'lava-dl', kind: 'reader', reset: 'zero', bias: false, pooling: ['avgpool'], neuron: 'cuba', decayBits: 12,
+    name: 'lava-dl', kind: 'reader', weighted: ['dense', 'conv2d'], reset: 'zero', bias: false, pooling: ['avgpool'], neuron: 'cuba', decayBits: 12,
     why: { reset: 'Lava resets to zero', bias: "lava-dl's NIR import takes no conv bias, Lava no dense bias", pooling: 'NIR has no max pooling', decay: 'lava-dl stores 1 − decay in 12 bits (×4096)' },
   },
 };
@@ -63,9 +65,10 @@ function profileRules(p: HardwareProfile): TargetRules {
     name: p.name, kind: 'profile',
     reset: modes.includes('subtract') ? undefined : modes[0],
     bias: supported?.value !== false,
+    weighted: (['dense', 'conv2d'] as const).filter((k) => p.layerKinds.kinds.includes(k)),
     pooling: (['maxpool', 'avgpool'] as const).filter((k) => p.layerKinds.kinds.includes(k)),
     neuron: models.includes('cuba') ? 'cuba' : models.includes('lif') ? 'lif' : 'iaf',
-    why: { reset: `${p.name} resets only by ${modes.join(', ')} (reset.modes)`, bias: `${p.name} has no bias (bias.supported)`, pooling: `${p.name} runs ${p.layerKinds.kinds.join(', ')} layers (layerKinds)`, neuron: `${p.name} runs ${models.join(', ')} neurons (neuronModels)` },
+    why: { reset: `${p.name} resets only by ${modes.join(', ')} (reset.modes)`, bias: `${p.name} has no bias (bias.supported)`, weighted: `${p.name} runs ${p.layerKinds.kinds.join(', ')} layers (layerKinds)`, pooling: `${p.name} runs ${p.layerKinds.kinds.join(', ')} layers (layerKinds)`, neuron: `${p.name} runs ${models.join(', ')} neurons (neuronModels)` },
   };
 }
 
@@ -92,7 +95,10 @@ const isWeighted = (l: Layer): l is Extract<Layer, { kind: 'dense' | 'conv2d' }>
 /** A built-in network made to follow the rules: reset, bias, pooling and neuron constants. */
 export function applyTarget(spec: NetworkSpec, rules: TargetRules): NetworkSpec {
   const layers = spec.layers.map((layer, i): Layer => {
-    if (isWeighted(layer)) return rules.bias ? layer : { ...layer, bias: false };
+    if (isWeighted(layer)) {
+      if (!rules.weighted.includes(layer.kind)) throw new SnnError('usage', `option --target ${rules.name}: layer ${i + 1} is ${layer.kind}, and ${rules.why.weighted}; choose another --arch, or --spec FILE`);
+      return rules.bias ? layer : { ...layer, bias: false };
+    }
     if (layer.kind === 'maxpool' || layer.kind === 'avgpool') {
       if (rules.pooling.includes(layer.kind)) return layer;
       if (!rules.pooling.length) throw new SnnError('usage', `option --target ${rules.name}: layer ${i + 1} (${layer.kind}) pools, and ${rules.why.pooling}; choose an architecture without pooling (--spec FILE)`);
@@ -119,6 +125,7 @@ export function checkTarget(spec: NetworkSpec, rules: TargetRules, where: string
     throw new SnnError('invalidSpec', `${where}: layer ${i + 1} (${l.kind}${l.name ? ` '${l.name}'` : ''}) ${what}, which --target ${rules.name} does not allow (${why}); ${fix}`);
   };
   spec.layers.forEach((l, i) => {
+    if (isWeighted(l) && !rules.weighted.includes(l.kind)) fail(i, `is a ${l.kind} layer`, rules.why.weighted, `use ${rules.weighted.join(' or ')} layers`);
     if (isWeighted(l) && !rules.bias && l.bias !== false) fail(i, 'has a bias', rules.why.bias, 'set "bias": false');
     if ((l.kind === 'maxpool' || l.kind === 'avgpool') && !rules.pooling.includes(l.kind)) {
       fail(i, `is a ${l.kind}`, rules.why.pooling, rules.pooling.length ? `make it "kind": "${rules.pooling[0]}"` : 'remove the pooling');
