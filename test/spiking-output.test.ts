@@ -22,6 +22,7 @@ import { DEFAULT_SETTINGS } from '../src/train/defaults.ts';
 import { TrainingEngine, countCorrect } from '../src/train/engine.ts';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import type { NetworkSpec } from '../src/spec/types.ts';
+import { tinyConvSpec } from './helpers/tiny-network.ts';
 import { validateSpec } from '../src/spec/validate.ts';
 import { initParams } from '../src/spec/params.ts';
 import type { Tensor } from '../src/util/tensor.ts';
@@ -45,14 +46,7 @@ const dir = mkdtempSync(join(tmpdir(), 'spiking-output-'));
 
 const mnist = loadMnist();
 const data = { train: subset(mnist.train, 1536), test: subset(mnist.test, 300) };
-const spec: NetworkSpec = {
-  version: 1, name: 'tiny-spikes', inputShape: [1, 28, 28], encoder: { kind: 'rate', seed: 3 }, timeSteps: 6,
-  layers: [
-    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2 }, { kind: 'avgpool', size: 2 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
-    { kind: 'flatten' }, { kind: 'dense', units: 32 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
-    { kind: 'dense', units: 10 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
-  ],
-};
+const spec: NetworkSpec = tinyConvSpec('spikes');
 const settings: TrainSettings = { ...DEFAULT_SETTINGS, loss: 'count', epochs: 2, batchSize: 32, maxChunk: 3, lr: 5e-3 };
 const quiet = { progress: false };
 const copy = (params: Map<string, Tensor>) => new Map([...params].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));

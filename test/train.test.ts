@@ -10,6 +10,7 @@ import type { TrainSettings } from '../src/train/trainer.ts';
 import { DEFAULT_SETTINGS } from '../src/train/defaults.ts';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import type { NetworkSpec } from '../src/spec/types.ts';
+import { tinyConvSpec } from './helpers/tiny-network.ts';
 import { validateSpec } from '../src/spec/validate.ts';
 import { initParams } from '../src/spec/params.ts';
 import { encodeBatch, oneHot } from '../src/data/encode.ts';
@@ -17,14 +18,7 @@ import { TrainingEngine } from '../src/train/engine.ts';
 
 const mnist = loadMnist();
 const data = { train: subset(mnist.train, 1536), test: subset(mnist.test, 200) };
-const spec: NetworkSpec = {
-  version: 1, name: 'tiny', inputShape: [1, 28, 28], encoder: { kind: 'rate', seed: 3 }, timeSteps: 6,
-  layers: [
-    { kind: 'conv2d', channels: 4, kernel: 5, stride: 2 }, { kind: 'avgpool', size: 2 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
-    { kind: 'flatten' }, { kind: 'dense', units: 32 }, { kind: 'clif', alpha: 0.3, beta: 0.5 },
-    { kind: 'dense', units: 10 }, { kind: 'readout', alpha: 0.3, beta: 0.5 },
-  ],
-};
+const spec: NetworkSpec = tinyConvSpec('membrane');
 const settings: TrainSettings = { ...DEFAULT_SETTINGS, epochs: 2, batchSize: 32, maxChunk: 3, lr: 5e-3 };
 
 const arraysOf = (tensors: Map<string, { data: Float32Array }>) => new Map([...tensors].map(([k, t]) => [k, Array.from(t.data)]));
