@@ -243,6 +243,9 @@ test('--reader writes the forms that reader maps, refuses a form flag it contrad
   assert.throws(() => nirExportOptions({ reader: 'norse', pooling: 'avg' }, 'ck'), /^SnnError: option --pooling avg cannot apply with --reader norse: norse maps only 'sum'; leave --pooling out$/);
   assert.throws(() => nirExportOptions({ reader: 'pytorch' }, 'ck'), /option --reader: must be one of snntorch, norse, lava-dl, got 'pytorch'/);
   assert.deepEqual(nirExportOptions({ reader: 'norse', pooling: 'sum' }, 'ck').pooling, 'sum');
+  // Norse ignores r: a neuron without leak (beta 1, tau = ∞) would integrate nothing there.
+  const leakless: NetworkSpec = { ...avgConv, layers: avgConv.layers.map((l) => (l.kind === 'clif' ? { ...l, beta: 1 } : l)) };
+  await assert.rejects(exportNir(checkpointOf(leakless), join(dir, 'leakless.nir'), nirExportOptions({ reader: 'norse' }, 'ck')), /^SnnError: layer 3 \(clif 'clif1'\) has beta 1 \(no leak: tau = ∞\), which norse cannot run/);
 });
 
 test('a network with a spiking output layer is written without a readout form, and refuses --nir-readout', async () => {

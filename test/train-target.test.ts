@@ -46,6 +46,9 @@ test('train --target: a flag the target overrides is refused before any work, an
   const clash = cli('train', '--target', 'loihi2', '--reset', 'subtract', '-o', '/tmp/snn-target-never.safetensors');
   assert.equal(clash.status, 2);
   assert.match(clash.stderr, /^snn-export: option --reset subtract cannot apply with --target loihi2: it needs zero .*; leave --reset out\n$/m);
+  const leakless = cli('train', '--target', 'norse', '--beta', '1', '-o', '/tmp/snn-target-never.safetensors');
+  assert.equal(leakless.status, 2);
+  assert.match(leakless.stderr, /option --beta 1 cannot apply with --target norse: it needs beta below 1/);
   const unknown = cli('train', '--target', 'nope', '-o', '/tmp/snn-target-never.safetensors');
   assert.equal(unknown.status, 2);
   const spec = cli('train', '--target', 'lava-dl', '--spec', 'src/spec/examples/csnn-avgpool.json', '-o', '/tmp/snn-target-never.safetensors');

@@ -42,13 +42,14 @@ export const NIR_NEURON_FORMS: readonly NirNeuronForm[] = ['simplest', 'cubalif'
  * every spiking layer is a `CubaLIF`; lava-dl takes no conv bias.
  */
 export const NIR_READERS = {
-  snntorch: { readout: 'cubalif', pooling: 'avg', neurons: 'cubalif', bias: true, stateScale: 1 },
-  norse: { readout: 'li', pooling: 'sum', neurons: 'cubalif', bias: true, stateScale: 1 },
+  snntorch: { readout: 'cubalif', pooling: 'avg', neurons: 'cubalif', bias: true, stateScale: 1, leak: false },
+  // Norse ignores r, so a neuron without leak (beta 1: tau = ∞, r = ∞) integrates nothing there (measured).
+  norse: { readout: 'li', pooling: 'sum', neurons: 'cubalif', bias: true, stateScale: 1, leak: true },
   // lava-dl keeps neuron state as integers of 1/4096 and truncates every product: weights and
   // thresholds ×256 (a power of two, so the network computes exactly the same in float) move its
   // rounding 256 times further below the threshold. State stays far inside int32 (|v|·4096·256 < 2^31 for |v| < 2048 thresholds).
-  'lava-dl': { readout: 'cubalif', pooling: 'sum', neurons: 'cubalif', bias: false, stateScale: 256 },
-} as const satisfies Record<string, { readout: NirReadoutForm; pooling: PoolingForm; neurons: NirNeuronForm; bias: boolean; stateScale: number }>;
+  'lava-dl': { readout: 'cubalif', pooling: 'sum', neurons: 'cubalif', bias: false, stateScale: 256, leak: false },
+} as const satisfies Record<string, { readout: NirReadoutForm; pooling: PoolingForm; neurons: NirNeuronForm; bias: boolean; stateScale: number; leak: boolean }>;
 export type NirReader = keyof typeof NIR_READERS;
 
 /** Options of `snn-export export nir`. */
@@ -118,6 +119,10 @@ function buildNirGraph(ck: Checkpoint, options: NirExportOptions): { nodes: NirN
 
   if (resolved.output === 'spikes' && options.readout !== undefined && !options.reader) {
     throw new SnnError('usage', `option --nir-readout cannot apply: ${spec.name} ends in the spiking layer '${resolved.blocks[resolved.blocks.length - 1].neuron.name}', not a readout; leave --nir-readout out`);
+  }
+  if (options.reader && NIR_READERS[options.reader].leak) {
+    const leakless = resolved.blocks.find((b) => b.neuron.layer.beta === 1);
+    if (leakless) throw new SnnError('doesNotFit', `${describe(leakless.neuron)} has beta 1 (no leak: tau = ∞), which ${options.reader} cannot run (it ignores NIR's r, so the neuron integrates nothing); train with --target ${options.reader} (beta below 1)`);
   }
   if (options.reader && !NIR_READERS[options.reader].bias) {
     const biased = resolved.blocks.find((b) => b.weighted.layer.bias !== false);

@@ -244,6 +244,7 @@ function checkTargetFlags(f: TrainFlags, given: ReadonlySet<string>): void {
   if (given.has('reset') && rules.reset && f.reset !== rules.reset) clash('reset', f.reset, rules.reset, rules.why.reset);
   if (given.has('alpha') && rules.neuron !== 'cuba' && f.alpha !== 0) clash('alpha', f.alpha, 'alpha 0', rules.why.neuron);
   if (given.has('beta') && rules.neuron === 'iaf' && f.beta !== 1) clash('beta', f.beta, 'beta 1', rules.why.neuron);
+  if (rules.leak && f.beta === 1) clash('beta', f.beta, 'beta below 1', rules.why.neuron);
 }
 
 /** The run once its outputs are claimed: data, network, the checks that need them, then training. */

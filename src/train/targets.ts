@@ -29,6 +29,8 @@ export interface TargetRules {
   pooling: PoolKind[];
   /** The most general neuron the target runs: 'cuba' (any alpha, beta), 'lif' (alpha = 0), 'iaf' (alpha = 0, beta = 1). */
   neuron: 'cuba' | 'lif' | 'iaf';
+  /** The target needs a leak (beta < 1) in every neuron layer. */
+  leak?: boolean;
   /** Decays the target stores as (1 − decay)·2^bits, rounded: the trained network takes those exact values. */
   decayBits?: number;
   /** Why, in a few words, per rule that restricts. */
@@ -47,8 +49,8 @@ const READERS: Record<string, TargetRules> = {
     why: { reset: "snnTorch's NIR import resets to zero", pooling: 'NIR has no max pooling' },
   },
   norse: {
-    name: 'norse', kind: 'reader', weighted: ['dense', 'conv2d'], reset: 'zero', bias: true, pooling: ['avgpool'], neuron: 'cuba',
-    why: { reset: "Norse's NIR import resets to v_reset", pooling: 'NIR has no max pooling' },
+    name: 'norse', kind: 'reader', weighted: ['dense', 'conv2d'], reset: 'zero', bias: true, pooling: ['avgpool'], neuron: 'cuba', leak: true,
+    why: { reset: "Norse's NIR import resets to v_reset", pooling: 'NIR has no max pooling', neuron: "Norse ignores NIR's r, so a neuron without leak integrates nothing there" },
   },
   'lava-dl': {
     name: 'lava-dl', kind: 'reader', weighted: ['dense', 'conv2d'], reset: 'zero', bias: false, pooling: ['avgpool'], neuron: 'cuba', decayBits: 12,
@@ -135,6 +137,7 @@ export function checkTarget(spec: NetworkSpec, rules: TargetRules, where: string
       if (l.alpha !== 0) fail(i, `has alpha ${l.alpha} (a synaptic current)`, rules.why.neuron, 'set "alpha": 0');
       if (rules.neuron === 'iaf' && l.beta !== 1) fail(i, `has beta ${l.beta} (a leak)`, rules.why.neuron, 'set "beta": 1');
     }
+    if ((l.kind === 'clif' || l.kind === 'readout') && rules.leak && l.beta === 1) fail(i, 'has beta 1 (no leak)', rules.why.neuron, 'set "beta" below 1');
     if ((l.kind === 'clif' || l.kind === 'readout') && rules.decayBits) {
       for (const field of ['alpha', 'beta'] as const) {
         const on = gridDecay(l[field], rules.decayBits);
