@@ -62,15 +62,15 @@ const READERS: Record<string, TargetRules> = {
 function profileRules(p: HardwareProfile): TargetRules {
   const modes = p.reset.modes;
   const models = p.neuronModels.models;
-  const supported = (p.bias as { supported?: { value: boolean } }).supported;
+  const kinds = `${p.name} runs ${p.layerKinds.kinds.join(', ')} layers (layerKinds)`;
   return {
     name: p.name, kind: 'profile',
     reset: modes.includes('subtract') ? undefined : modes[0],
-    bias: supported?.value !== false,
+    bias: p.bias.supported?.value !== false,
     weighted: (['dense', 'conv2d'] as const).filter((k) => p.layerKinds.kinds.includes(k)),
     pooling: (['maxpool', 'avgpool'] as const).filter((k) => p.layerKinds.kinds.includes(k)),
     neuron: models.includes('cuba') ? 'cuba' : models.includes('lif') ? 'lif' : 'iaf',
-    why: { reset: `${p.name} resets only by ${modes.join(', ')} (reset.modes)`, bias: `${p.name} has no bias (bias.supported)`, weighted: `${p.name} runs ${p.layerKinds.kinds.join(', ')} layers (layerKinds)`, pooling: `${p.name} runs ${p.layerKinds.kinds.join(', ')} layers (layerKinds)`, neuron: `${p.name} runs ${models.join(', ')} neurons (neuronModels)` },
+    why: { reset: `${p.name} resets only by ${modes.join(', ')} (reset.modes)`, bias: `${p.name} has no bias (bias.supported)`, weighted: kinds, pooling: kinds, neuron: `${p.name} runs ${models.join(', ')} neurons (neuronModels)` },
   };
 }
 
